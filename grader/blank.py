@@ -1,0 +1,55 @@
+"""`grade template`: a blank submit.yaml with every question id, nested as students write it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from grader.rubric import LoadedRubric
+
+
+def blank_submission(rubric: LoadedRubric) -> str:
+    """YAML text with every question as an empty answer and a comment saying what it wants."""
+    tree: dict[str, Any] = {}
+    for qid in rubric.questions:
+        node = tree
+        parts = qid.split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node.setdefault(parts[-1], {})
+    lines = [
+        f"# {rubric.rubric.title}",
+        "# Fill in your answers, then check them with: grade submit.yaml",
+        "# Numbers may be written as 0.2174, -0.19, 1/2, 2.17e-1 or 52.99%.",
+        f"assignment: {rubric.id}",
+        'student: {id: "", name: "", email: ""}',
+        "answers:",
+    ]
+    _write(tree, [], rubric, lines, indent=1)
+    return "\n".join(lines) + "\n"
+
+
+def _write(node: dict[str, Any], prefix: list[str], rubric: LoadedRubric, lines: list[str], indent: int) -> None:
+    pad = "  " * indent
+    for name, children in node.items():
+        qid = ".".join(prefix + [name])
+        question = rubric.questions.get(qid)
+        if question is not None and not children:
+            lines.append(f"{pad}{_key(name)}:  {_comment(rubric, qid)}")
+        elif question is not None:
+            lines.append(f"{pad}{_key(name)}:")
+            lines.append(f"{pad}  answer:  {_comment(rubric, qid)}")
+            _write(children, prefix + [name], rubric, lines, indent + 1)
+        else:
+            lines.append(f"{pad}{_key(name)}:")
+            _write(children, prefix + [name], rubric, lines, indent + 1)
+
+
+def _comment(rubric: LoadedRubric, qid: str) -> str:
+    question = rubric.questions[qid]
+    title = f"{question.title} — " if question.title else ""
+    return f"# {title}{question.hint()} ({question.points:g} pt{'s' if question.points != 1 else ''})"
+
+
+def _key(name: str) -> str:
+    return name if name.replace("_", "").isalnum() and not name.isdigit() else json.dumps(name)

@@ -1,0 +1,117 @@
+"""Submission × rubric × reference answers -> Result. Pure: same inputs, same Result."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from grader.answers import MISSING, Twice, resolve_answers
+from grader.errors import AnswerError, SubmissionError
+from grader.questions import AnswerKey, QuestionBase, Ref, Verdict
+from grader.results import QuestionResult, Result, round_score
+from grader.rubric import LoadedRubric
+from grader.submission import Submission
+
+MISSING_FEEDBACK = "No answer was found for this question."
+
+
+def check_assignment(submission: Submission, rubric: LoadedRubric, path: str) -> None:
+    """A submission graded against another assignment's rubric is a file error, not a zero."""
+    if submission.assignment != rubric.id:
+        raise SubmissionError(f"this file is for assignment `{submission.assignment}`, but the rubric is for "
+                              f"`{rubric.id}`", path=path, where="assignment",
+                              hint=f"write `assignment: {rubric.id}`, or grade it with the right --rubric")
+
+
+def grade_submission(submission: Submission, rubric: LoadedRubric, *, warnings: list[str] | None = None,
+                     reveal: bool = False) -> Result:
+    """Grade every question; a bad answer makes only that question `invalid`."""
+    student_id = submission.student.id
+    key = rubric.key(student_id)
+    resolved = resolve_answers(submission.answers, list(rubric.questions))
+    parsed: dict[str, Any] = {}
+    problems: dict[str, str] = {}
+    for qid, question in rubric.questions.items():
+        raw = resolved.values[qid]
+        if raw is MISSING:
+            continue
+        if isinstance(raw, Twice):
+            problems[qid] = (f"answered twice ({' and '.join(raw.places)}); keep one answer so the grader "
+                             "does not have to guess")
+            continue
+        try:
+            parsed[qid] = question.parse(raw)
+        except AnswerError as exc:
+            problems[qid] = str(exc)
+
+    results = []
+    for qid, question in rubric.questions.items():
+        raw = resolved.values[qid]
+        shown = None if raw is MISSING or isinstance(raw, Twice) else question.show_answer(raw)
+        expected = _expected(question, rubric, key) if reveal else None
+        if qid in problems:
+            results.append(QuestionResult(id=qid, score=0.0, max_score=question.points, status="invalid",
+                                          feedback=f"We could not read this answer: {problems[qid]}.",
+                                          answer=shown, expected=expected))
+            continue
+        if qid not in parsed:
+            results.append(QuestionResult(id=qid, score=0.0, max_score=question.points, status="missing",
+                                          feedback=MISSING_FEEDBACK, expected=expected))
+            continue
+        answer_key = answer_key_for(question, rubric, key, student_id, parsed)
+        verdict: Verdict = question.grade(parsed[qid], answer_key)
+        results.append(QuestionResult(
+            id=qid, score=round_score(question.points * verdict.credit), max_score=question.points,
+            status=verdict.status, feedback=verdict.feedback, carried_forward=verdict.carried_forward,
+            note=verdict.note, answer=shown,
+            concepts=list(verdict.concepts) if verdict.concepts is not None else None, expected=expected))
+    return Result(assignment=rubric.id, student=submission.student,
+                  score=round_score(sum(r.score for r in results)), max_score=round_score(rubric.rubric.max_score),
+                  questions=results, warnings=list(warnings or []) + resolved.warnings)
+
+
+def answer_key_for(question: QuestionBase, rubric: LoadedRubric, key: dict[str, Any], student_id: str,
+                parsed: dict[str, Any]) -> AnswerKey:
+    answer = rubric.value(getattr(question, "answer", None), key)
+    evidence = rubric.value(question.evidence, key)
+    mistakes = tuple((mistake, key[mistake.ref]) for mistake in question.mistakes)
+    carried, carried_from = _carried(question, rubric, key, student_id, parsed)
+    return AnswerKey(answer=answer, evidence=evidence, carried=carried, carried_from=carried_from,
+                     mistakes=mistakes)
+
+
+def _carried(question: QuestionBase, rubric: LoadedRubric, key: dict[str, Any], student_id: str,
+             parsed: dict[str, Any]) -> tuple[Any, tuple[str, ...]]:
+    """The answer recomputed from the student's own earlier values, when any of them differ from the key."""
+    if not question.carry_forward or rubric.solver is None:
+        return None, ()
+    given: dict[str, float] = {}
+    differing: list[str] = []
+    for name, source in question.carry_forward.items():
+        if source not in parsed:
+            continue  # a missing or unreadable input falls back to the true value
+        source_question = rubric.questions[source]
+        true_value = rubric.value(getattr(source_question, "answer", None), key)
+        if not source_question.matches(parsed[source], true_value):
+            given[name] = float(parsed[source])
+            differing.append(source)
+    if not given:
+        return None, ()
+    answer = question.answer  # type: ignore[attr-defined]  # checked at load: carry_forward needs a ref
+    assert isinstance(answer, Ref)
+    return rubric.solver.solve(student_id, given)[answer.ref], tuple(differing)
+
+
+def _expected(question: QuestionBase, rubric: LoadedRubric, key: dict[str, Any]) -> str:
+    answer = getattr(question, "answer", None)
+    return question.describe(rubric.value(answer, key))
+
+
+def grade_file(path: str, rubric_path: str | None = None, *, reveal: bool = False) -> tuple[Result, LoadedRubric]:
+    """Load a submit.yaml, find its rubric (--rubric, ./rubrics/, the installed ones) and grade it."""
+    from grader.rubric import find_rubric, load_rubric
+    from grader.submission import load_submission
+
+    submission, warnings = load_submission(path)
+    rubric = load_rubric(rubric_path or find_rubric(submission.assignment, path))
+    check_assignment(submission, rubric, path)
+    return grade_submission(submission, rubric, warnings=warnings, reveal=reveal), rubric

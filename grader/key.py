@@ -1,0 +1,44 @@
+"""`grade key`: the canonical answers, computed by the solver, with their evidence."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from grader.questions import TextQuestion
+from grader.reports import render_template
+from grader.rubric import LoadedRubric
+
+
+def answer_key(rubric: LoadedRubric, student_id: str | None = None) -> dict[str, Any]:
+    """{assignment, max_score, answers: {id: {type, points, answer, shown, evidence?, ...}}} (JSON-able)."""
+    key = rubric.key(student_id)
+    answers: dict[str, Any] = {}
+    for qid, question in rubric.questions.items():
+        entry: dict[str, Any] = {"type": question.type, "points": question.points}  # type: ignore[attr-defined]
+        if isinstance(question, TextQuestion):
+            entry["answer"] = question.model_answer
+            entry["concepts"] = [{"name": c.name, "points": c.points} for c in question.concepts]
+        else:
+            value = rubric.value(question.answer, key)  # type: ignore[attr-defined]
+            entry["answer"] = value
+            entry["shown"] = question.describe(value)
+        evidence = rubric.value(question.evidence, key)
+        if evidence:
+            entry["evidence"] = evidence
+        if question.mistakes:
+            entry["mistakes"] = {m.code: key[m.ref] for m in question.mistakes}
+        answers[qid] = entry
+    document: dict[str, Any] = {"assignment": rubric.id, "title": rubric.rubric.title,
+                                "max_score": rubric.rubric.max_score}
+    if student_id is not None:
+        document["student"] = student_id
+    document["answers"] = answers
+    return document
+
+
+def render_key(rubric: LoadedRubric, report_format: str, student_id: str | None = None) -> str:
+    document = answer_key(rubric, student_id)
+    if report_format == "json":
+        return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    return render_template("key.txt.j2", key=document, rubric=rubric)

@@ -1,0 +1,167 @@
+"""The contract every question type keeps (PrairieLearn's phases: parse, grade, test).
+
+A question type is one pydantic model with `type: Literal[...]`. It reads a raw answer
+(`parse`, raising `AnswerError` for an answer it cannot read), says whether a reading matches
+a reference value (`matches`), explains a wrong answer without giving the key away
+(`wrong_feedback`), shows a value (`describe`), and makes its own self-test answers
+(`self_test`). The default `grade` is shared: true answer, then the value carried forward from
+the student's own earlier answers, then the known mistakes in order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, field_validator
+
+from grader.results import Status
+
+QUESTION_ID_PATTERN = r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$"
+Visibility = Literal["visible", "hidden", "after_due_date"]
+
+
+class Ref(BaseModel):
+    """A value computed by the assignment's solver, by name (`{ref: lstm.h1}`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    ref: StrictStr = Field(description="Name of a value in the solver's output, e.g. `lstm.h1`.")
+
+
+class Mistake(BaseModel):
+    """A known mistake: the value the solver computes with the mistake switched on, its credit and feedback."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    ref: StrictStr = Field(description="Solver value with the mistake switched on, e.g. `mistake.mse_sum`.")
+    credit: float = Field(ge=0, lt=1, description="Fraction of the points this mistake still earns.")
+    feedback: StrictStr = Field(description="What the student is told when their answer matches this mistake.")
+    note: StrictStr | None = Field(default=None, description="Short code for the class summary; "
+                                   "defaults to the last part of `ref`.")
+
+    @property
+    def code(self) -> str:
+        return self.note or self.ref.rsplit(".", 1)[-1]
+
+
+@dataclass(frozen=True)
+class AnswerKey:
+    """What one question is graded against, resolved from the solver output."""
+
+    answer: Any
+    evidence: str | None = None
+    carried: Any = None  # the value recomputed from the student's own earlier answers
+    carried_from: tuple[str, ...] = ()  # the question ids whose (wrong) values were used
+    mistakes: tuple[tuple[Mistake, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A question type's judgement of one answer; the engine turns it into a QuestionResult."""
+
+    status: Status
+    credit: float
+    feedback: str
+    carried_forward: bool = False
+    note: str | None = None
+    concepts: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class SelfTest:
+    """Raw answers that must grade as correct, incorrect and invalid (for `grade validate`)."""
+
+    correct: Any
+    incorrect: Any
+    invalid: Any
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class QuestionBase(BaseModel):
+    """Fields every question has."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: ClassVar[str] = "answer"  # how the blank template describes the expected answer
+
+    id: str = Field(pattern=QUESTION_ID_PATTERN, description="The question id, e.g. `p3.b.h1`.")
+    points: float = Field(gt=0, description="What the question is worth.")
+    title: StrictStr | None = Field(default=None, description="A short prompt shown in reports and templates.")
+    visibility: Visibility = Field(default="visible", description="For Gradescope: when students see this test.")
+    evidence: Ref | StrictStr | None = Field(default=None, description="Why the key is what it is; "
+                                             "shown to students with their feedback.")
+    carry_forward: dict[str, StrictStr] = Field(default_factory=dict, description=(
+        "Error carried forward: solver inputs (the solver's `given` names) taken from the student's "
+        "own answers to the named questions, e.g. `{o1: p3.b.o1, c1: p3.b.c1}`."))
+    carry_forward_credit: float = Field(default=1.0, ge=0, le=1, description=(
+        "Fraction of the points for an answer that is right for the student's own earlier values."))
+    mistakes: list[Mistake] = Field(default_factory=list, description="Known mistakes, checked in order.")
+
+    @field_validator("id")
+    @classmethod
+    def _no_reserved_segment(cls, value: str) -> str:
+        if value.split(".")[-1] == "answer":
+            raise ValueError("a question id may not end in `.answer` (that key holds a question's value)")
+        return value
+
+    def refs(self) -> list[str]:
+        """Every solver value this question reads."""
+        found = [item.ref for item in (getattr(self, "answer", None), self.evidence) if isinstance(item, Ref)]
+        return found + [mistake.ref for mistake in self.mistakes]
+
+    # --- the phases a question type implements -------------------------------------------------
+    def parse(self, raw: Any) -> Any:
+        raise NotImplementedError
+
+    def matches(self, parsed: Any, value: Any) -> bool:
+        raise NotImplementedError
+
+    def wrong_feedback(self, parsed: Any, key: AnswerKey) -> str:
+        return "Not correct."
+
+    def describe(self, value: Any) -> str:
+        return str(value)
+
+    def hint(self) -> str:
+        """What kind of answer is expected, for the blank template and messages."""
+        return self.kind
+
+    def self_test(self, key: AnswerKey) -> SelfTest:
+        raise NotImplementedError
+
+    def show_answer(self, raw: Any) -> str:
+        """The student's answer as text for reports (never evaluated)."""
+        return raw if isinstance(raw, str) else _yaml_scalar(raw)
+
+    # --- shared grading ---------------------------------------------------------------------------
+    def grade(self, parsed: Any, key: AnswerKey) -> Verdict:
+        """True answer first, then the carried-forward value, then the known mistakes in order."""
+        if self.matches(parsed, key.answer):
+            return Verdict("correct", 1.0, self.correct_feedback(key))
+        if key.carried is not None and self.matches(parsed, key.carried):
+            credit = self.carry_forward_credit
+            names = ", ".join(key.carried_from)
+            return Verdict("correct" if credit == 1 else "partial", credit,
+                           f"Correct for your value of {names}: this step is right, and the earlier slip "
+                           f"is only counted once.", carried_forward=True)
+        for mistake, value in key.mistakes:
+            if self.matches(parsed, value):
+                return Verdict("partial" if mistake.credit > 0 else "incorrect", mistake.credit,
+                               mistake.feedback, note=mistake.code)
+        feedback = self.wrong_feedback(parsed, key)
+        if key.carried is not None:
+            feedback += (" It does not match the value that follows from your own earlier answers either, "
+                         "so the slip is in this step.")
+        return Verdict("incorrect", 0.0, feedback)
+
+    def correct_feedback(self, key: AnswerKey) -> str:
+        return "Correct." + (f" {key.evidence}" if key.evidence else "")
+
+
+def _yaml_scalar(raw: Any) -> str:
+    if isinstance(raw, bool):
+        return "true" if raw else "false"
+    if raw is None:
+        return ""
+    return str(raw)

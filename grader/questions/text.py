@@ -1,0 +1,108 @@
+"""Free text, scored provisionally from concept patterns and always queued for a TA's review."""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator, model_validator
+
+from grader.errors import AnswerError
+from grader.questions.base import AnswerKey, QuestionBase, SelfTest, Verdict
+
+MAX_TEXT_CHARS = 5000  # a justification is a paragraph; longer text is matched on its first 5000 characters
+MIN_WORDS = 2  # "yes" is not a justification; asking for a sentence is clearer than scoring it 0
+
+
+class Concept(BaseModel):
+    """One idea the answer should contain, worth `points`, recognised by any of its `patterns`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: StrictStr = Field(description="The idea in a few words, shown to TAs (and students with --reveal).")
+    points: float = Field(gt=0, description="What mentioning the idea earns.")
+    patterns: list[StrictStr] = Field(min_length=1, description="Regular expressions (case-insensitive); any one matching counts.")
+
+    @field_validator("patterns")
+    @classmethod
+    def _compiles(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"pattern `{pattern}` is not a valid regular expression: {exc}") from None
+        return patterns
+
+
+class TextQuestion(QuestionBase):
+    """A written explanation; the score is provisional until a TA reviews it."""
+
+    type: Literal["text"]
+    kind = "a sentence or two"
+    concepts: list[Concept] = Field(min_length=1, description="The ideas a full answer mentions.")
+    model_answer: StrictStr | None = Field(default=None, description="A model answer, for --reveal and the key.")
+
+    @model_validator(mode="after")
+    def _reachable(self) -> "TextQuestion":
+        if sum(concept.points for concept in self.concepts) < self.points - 1e-9:
+            raise ValueError("the concepts' points add up to less than the question's points")
+        return self
+
+    @cached_property
+    def _compiled(self) -> list[tuple[Concept, list[re.Pattern[str]]]]:
+        return [(c, [re.compile(p, re.IGNORECASE) for p in c.patterns]) for c in self.concepts]
+
+    def parse(self, raw: Any) -> str:
+        if isinstance(raw, bool) or isinstance(raw, (int, float)):
+            raw = str(raw).lower() if isinstance(raw, bool) else str(raw)
+        if not isinstance(raw, str):
+            raise AnswerError("expected a sentence of text here")
+        text = " ".join(raw.split())
+        if len(text.split()) < MIN_WORDS:
+            raise AnswerError("write a sentence that explains your reasoning")
+        return text[:MAX_TEXT_CHARS]
+
+    def matched(self, text: str) -> list[Concept]:
+        return [concept for concept, patterns in self._compiled if any(p.search(text) for p in patterns)]
+
+    def grade(self, parsed: str, key: AnswerKey) -> Verdict:
+        found = self.matched(parsed)
+        credit = min(1.0, sum(concept.points for concept in found) / self.points)
+        if found:
+            feedback = (f"Provisional score: your answer mentions {len(found)} of the {len(self.concepts)} "
+                        f"ideas we look for. A TA will read it and decide the final score.")
+        else:
+            feedback = ("Provisional score 0: we did not recognise the key ideas. A TA will read your answer "
+                        "and decide the final score.")
+        return Verdict("needs_review", credit, feedback, concepts=tuple(concept.name for concept in found))
+
+    def matches(self, parsed: str, value: Any) -> bool:
+        return False
+
+    def describe(self, value: Any) -> str:
+        ideas = "; ".join(f"{concept.name} ({concept.points:g})" for concept in self.concepts)
+        return (self.model_answer + " — " if self.model_answer else "") + "ideas: " + ideas
+
+    def self_test(self, key: AnswerKey) -> SelfTest:
+        sentences = []
+        for concept in self.concepts:
+            sample = _sample_for(concept.patterns)
+            if sample is None:
+                raise ValueError(f"cannot build a sample sentence for concept `{concept.name}`; "
+                                 "give it a plain-words pattern first")
+            sentences.append(sample)
+        return SelfTest(correct="It is because " + ", and ".join(sentences) + ".",
+                        incorrect="I am not sure about this one.", invalid=["not", "a", "sentence"])
+
+
+_PLAIN = re.compile(r"^[\w \-']+$")
+
+
+def _sample_for(patterns: list[str]) -> str | None:
+    """A phrase that a pattern matches: the first pattern made only of words and spaces."""
+    for pattern in patterns:
+        text = pattern.replace(r"\b", "").replace(r"\s+", " ").replace(r"\s*", " ").replace(r"\s", " ")
+        if _PLAIN.match(text):
+            return text
+    return None

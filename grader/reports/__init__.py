@@ -1,0 +1,48 @@
+"""Render results with Jinja: terminal text, Markdown, HTML (autoescaped) and the JSON contract."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, Literal, get_args
+
+import jinja2
+
+from grader.results import Result
+
+ReportFormat = Literal["text", "markdown", "html", "json"]
+REPORT_FORMATS: tuple[str, ...] = get_args(ReportFormat)
+TEMPLATE_OF = {"text": "result.txt.j2", "markdown": "result.md.j2", "html": "result.html.j2"}
+STATUS_LABELS = {"correct": "correct", "partial": "partly correct", "incorrect": "incorrect",
+                 "missing": "missing", "invalid": "could not be read", "needs_review": "to be reviewed"}
+STATUS_MARKS = {"correct": "✓", "partial": "◐", "incorrect": "✗", "missing": "–", "invalid": "!",
+                "needs_review": "?"}
+
+
+def points(value: float) -> str:
+    """1.0 -> '1', 0.5 -> '0.5', 31.25 -> '31.25'."""
+    return f"{value:.4f}".rstrip("0").rstrip(".")
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("grader", "reports/templates"),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=False),
+        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+    )
+    env.filters["points"] = points
+    env.globals.update(status_labels=STATUS_LABELS, status_marks=STATUS_MARKS)
+    return env
+
+
+def render_template(name: str, **context: Any) -> str:
+    """Render any template of the package (reports, sheets, summaries)."""
+    return environment().get_template(name).render(**context)
+
+
+def render_result(result: Result, report_format: str, *, title: str = "",
+                  titles: dict[str, str] | None = None) -> str:
+    """One student's feedback in `report_format`."""
+    if report_format == "json":
+        return result.to_json() + "\n"
+    return render_template(TEMPLATE_OF[report_format], result=result, title=title, titles=titles or {})

@@ -1,0 +1,70 @@
+"""The Result models: the JSON contract of `grade FILE --format json` and of results.jsonl."""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Status = Literal["correct", "partial", "incorrect", "missing", "invalid", "needs_review"]
+STATUSES: tuple[str, ...] = get_args(Status)
+
+
+class StudentInfo(BaseModel):
+    """Who a submission belongs to."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(description="The student's id, as the course knows it (letters, digits, . _ - @).")
+    name: str | None = Field(default=None, description="The student's name, for reports.")
+    email: str | None = Field(default=None, description="The student's email, used to match LMS rosters.")
+
+
+class Override(BaseModel):
+    """A TA's final decision on one answer (from a review or override file)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    score: float
+    comment: str | None = None
+
+
+class QuestionResult(BaseModel):
+    """How one question was graded."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    score: float
+    max_score: float
+    status: Status
+    feedback: str
+    carried_forward: bool = False
+    note: str | None = Field(default=None, description="Code of the known mistake that matched, if any.")
+    answer: str | None = Field(default=None, description="The student's answer as they wrote it (text).")
+    concepts: list[str] | None = Field(default=None, description="Free text: the concepts the patterns found.")
+    override: Override | None = Field(default=None, description="A TA's decision, which is final.")
+    expected: str | None = Field(default=None, description="The reference answer; only with --reveal.")
+
+
+class Result(BaseModel):
+    """One student's graded submission."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    assignment: str
+    student: StudentInfo
+    score: float
+    max_score: float
+    questions: list[QuestionResult]
+    warnings: list[str] = Field(default_factory=list)
+    errors: list[str] = Field(default_factory=list)
+
+    def to_json(self) -> str:
+        """One line of JSON, fields in a fixed order, empty optional fields left out."""
+        return self.model_dump_json(exclude_none=True)
+
+
+def round_score(value: float) -> float:
+    """Scores are sums of halves and quarters; rounding keeps 35.99999999 from reaching a gradebook."""
+    return round(value + 0.0, 4)

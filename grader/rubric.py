@@ -1,0 +1,203 @@
+"""Load and validate a rubric strictly, bind it to its solver, and find it from an assignment id."""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError, model_validator
+
+from grader.errors import RubricError, SubmissionError, did_you_mean
+from grader.questions import Question, QuestionBase, Ref
+from grader.questions.numeric import NumericQuestion
+from grader.safe_yaml import load_yaml_file
+from grader.solver import Solver
+from grader.validation_messages import describe_validation_error
+
+ASSIGNMENT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+RUBRICS_FOLDER = "rubrics"  # looked up in the current directory first, as DESIGN.md says
+
+
+class VariantSpec(BaseModel):
+    """How to draw each student's own parameters: a generator function in the solver module."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    generator: StrictStr = Field(description="Function in the solver module: (parameters, rng, **options) -> parameters.")
+    options: dict[str, Any] = Field(default_factory=dict, description="Keyword arguments for the generator.")
+
+
+class Rubric(BaseModel):
+    """What each question of an assignment is worth and how its answers are compared."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=ASSIGNMENT_ID_PATTERN, description="The assignment id submissions name.")
+    title: StrictStr = Field(description="The assignment's title, for reports.")
+    solver: StrictStr | None = Field(default=None, description="Module with solve(parameters, given=None).")
+    parameters: dict[str, Any] = Field(default_factory=dict, description="The solver's parameters.")
+    variants: VariantSpec | None = Field(default=None, description="Per-student parameters (needs a solver).")
+    sheet: StrictStr | None = Field(default=None, description="Jinja template of the problem sheet, beside the rubric.")
+    total: float | None = Field(default=None, description="The assignment's total; when given, the points must add up to it.")
+    questions: list[Question] = Field(min_length=1, description="The questions, in the order reports show them.")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Rubric":
+        seen: set[str] = set()
+        for question in self.questions:
+            if question.id in seen:
+                raise ValueError(f"question id `{question.id}` is used twice")
+            seen.add(question.id)
+        points = sum(question.points for question in self.questions)
+        if self.total is not None and abs(points - self.total) > 1e-9:
+            raise ValueError(f"the questions' points add up to {points:g}, not the total {self.total:g}")
+        if self.variants is not None and self.solver is None:
+            raise ValueError("`variants` needs a `solver` whose generator draws the parameters")
+        return self
+
+    @property
+    def max_score(self) -> float:
+        return sum(question.points for question in self.questions)
+
+
+class LoadedRubric:
+    """A validated rubric, bound to its solver, with every `ref` checked against the solver's output."""
+
+    def __init__(self, rubric: Rubric, path: Path) -> None:
+        self.rubric = rubric
+        self.path = path
+        self.solver = (Solver(rubric.solver, rubric.parameters, path, rubric.variants, rubric.id)
+                       if rubric.solver else None)
+        self.questions: dict[str, QuestionBase] = {question.id: question for question in rubric.questions}
+        self._check_refs()
+        self._check_carry_forward()
+
+    @property
+    def id(self) -> str:
+        return self.rubric.id
+
+    @cached_property
+    def children(self) -> dict[str, list[str]]:
+        """Question ids that sit under another question id (`p2.a.why` under `p2.a`)."""
+        ids = list(self.questions)
+        return {qid: [other for other in ids if other.startswith(qid + ".")] for qid in ids}
+
+    def key(self, student_id: str | None = None) -> dict[str, Any]:
+        """The solver's answers for this student's parameters ({} for a rubric without a solver)."""
+        return self.solver.solve(student_id) if self.solver else {}
+
+    def value(self, item: Any, key: dict[str, Any]) -> Any:
+        """A literal, or the solver value a `Ref` names."""
+        return key[item.ref] if isinstance(item, Ref) else item
+
+    def _check_refs(self) -> None:
+        refs = [(question, ref) for question in self.rubric.questions for ref in question.refs()]
+        if refs and self.solver is None:
+            raise RubricError(f"question `{refs[0][0].id}` uses `ref: {refs[0][1]}` but the rubric names no solver",
+                              path=str(self.path), hint="add `solver: <module>` or write the answer as a literal")
+        if not refs:
+            return
+        key = self.key()
+        for question, ref in refs:
+            if ref not in key:
+                raise RubricError(f"`ref: {ref}` is not a value the solver computes{did_you_mean(ref, key)}",
+                                  path=str(self.path), where=f"question {question.id}")
+
+    def _check_carry_forward(self) -> None:
+        edges: dict[str, list[str]] = {}
+        for question in self.rubric.questions:
+            if not question.carry_forward:
+                continue
+            where = f"question {question.id}: carry_forward"
+            if self.solver is None or not isinstance(getattr(question, "answer", None), Ref):
+                raise RubricError("carry_forward needs a solver and an answer given by `ref`",
+                                  path=str(self.path), where=where)
+            names = self.solver.given_names(self.rubric.parameters)
+            for name, source in question.carry_forward.items():
+                if names is not None and name not in names:
+                    raise RubricError(f"`{name}` is not an input the solver accepts{did_you_mean(name, names)}",
+                                      path=str(self.path), where=where)
+                if source not in self.questions:
+                    raise RubricError(f"`{source}` is not a question id{did_you_mean(source, self.questions)}",
+                                      path=str(self.path), where=where)
+                if not isinstance(self.questions[source], NumericQuestion):
+                    raise RubricError(f"`{source}` is not a numeric question, so it cannot feed a later step",
+                                      path=str(self.path), where=where)
+            edges[question.id] = list(question.carry_forward.values())
+        cycle = _find_cycle(edges)
+        if cycle:
+            raise RubricError("carry_forward goes round in a circle: " + " -> ".join(cycle),
+                              path=str(self.path), hint="each step may only use earlier steps")
+
+
+def _find_cycle(edges: dict[str, list[str]]) -> list[str] | None:
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for nxt in edges.get(node, []):
+            if state.get(nxt) == 1:
+                return path[path.index(nxt):] + [nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        path.pop()
+        state[node] = 2
+        return None
+
+    for start in sorted(edges):
+        if start not in state and (found := visit(start)):
+            return found
+    return None
+
+
+_LOADED: dict[Path, LoadedRubric] = {}
+
+
+def load_rubric(path: str | Path) -> LoadedRubric:
+    """Read, validate and bind the rubric at `path` (cached per process)."""
+    resolved = Path(path).resolve()
+    if resolved in _LOADED:
+        return _LOADED[resolved]
+    data = load_yaml_file(path, RubricError)
+    if not isinstance(data, dict):
+        raise RubricError("a rubric is a mapping with id, title and questions", path=str(path))
+    try:
+        rubric = Rubric.model_validate(data)
+    except ValidationError as exc:
+        raise RubricError(describe_validation_error(exc, data), path=str(path)) from None
+    loaded = LoadedRubric(rubric, Path(path))
+    _LOADED[resolved] = loaded
+    return loaded
+
+
+def installed_rubrics() -> Path | None:
+    """The rubrics shipped inside the package (a non-editable install), or a checkout's rubrics/."""
+    shipped = resources.files("grader") / "_rubrics"
+    if shipped.is_dir():
+        return Path(str(shipped))
+    checkout = Path(__file__).resolve().parent.parent / RUBRICS_FOLDER
+    return checkout if checkout.is_dir() else None
+
+
+def find_rubric(assignment_id: str, submission_path: str) -> Path:
+    """`./rubrics/ASSIGNMENT.yaml`, else the rubric installed with the package."""
+    if not re.match(ASSIGNMENT_ID_PATTERN, assignment_id):
+        raise SubmissionError(f"`{assignment_id}` is not an assignment id", path=submission_path,
+                              where="assignment", hint="copy the assignment id from the problem sheet")
+    places = [Path.cwd() / RUBRICS_FOLDER]
+    if (shipped := installed_rubrics()) is not None:
+        places.append(shipped)
+    for folder in places:
+        candidate = folder / f"{assignment_id}.yaml"
+        if candidate.is_file():
+            return candidate
+    known = sorted({p.stem for folder in places if folder.is_dir() for p in folder.glob("*.yaml")})
+    raise SubmissionError(f"there is no rubric for assignment `{assignment_id}`{did_you_mean(assignment_id, known)}",
+                          path=submission_path, where="assignment",
+                          hint=f"the assignments known here are: {', '.join(known) or 'none'}; "
+                               "or pass --rubric FILE")

@@ -1,0 +1,126 @@
+"""Read YAML that someone else wrote, safely.
+
+Submissions (and rubrics, and override files) go through `load_yaml_file`: a size cap before
+parsing, strict UTF-8, only plain YAML types (no tags such as `!!python/object`), no key given
+twice, a bound on nesting and on how far aliases may expand (the "billion laughs"), and errors
+that name the file, the line and the column. Uses libyaml's C parser when it is installed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from grader.errors import GraderError
+
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+MAX_BYTES = 1024 * 1024  # 1 MiB: a homework answer file is a few KiB; more is a mistake or an attack
+MAX_DEPTH = 32  # submit.yaml nests 4 or 5 levels; deeper input is not an answer sheet
+MAX_NODES = 20_000  # counted with aliases expanded: stops "billion laughs" long before it hurts
+
+_YAML_TAG = "tag:yaml.org,2002:"
+ALLOWED_TAGS = frozenset(_YAML_TAG + name for name in
+                         ("str", "int", "float", "bool", "null", "map", "seq", "timestamp", "merge"))
+
+
+def load_yaml_file(path: str | Path, error: type[GraderError] = GraderError, *,
+                   max_bytes: int = MAX_BYTES) -> Any:
+    """Parse the YAML file at `path`, raising `error` with a helpful message when it is unsafe or broken."""
+    name = str(path)
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise error("file not found", path=name, hint="check the path and the file name") from None
+    except IsADirectoryError:
+        raise error("this is a folder, not a YAML file", path=name) from None
+    except OSError as exc:
+        raise error(f"cannot read the file ({exc.strerror})", path=name) from None
+    if len(data) > max_bytes:
+        raise error(f"the file is larger than {max_bytes // 1024} KiB", path=name,
+                    hint="an answer file is a few KiB of text; remove pasted data or images")
+    return load_yaml_bytes(data, name, error)
+
+
+def load_yaml_bytes(data: bytes, name: str, error: type[GraderError] = GraderError) -> Any:
+    """Parse YAML from bytes that came from `name` (used in messages)."""
+    text = _decode(data, name, error)
+    if not text.strip():
+        raise error("the file is empty", path=name, hint="start from the blank file that `grade template RUBRIC` prints")
+    loader = LOADER(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise error("the file holds only comments", path=name,
+                        hint="start from the blank file that `grade template RUBRIC` prints")
+        _check_tree(node, loader, name, error)
+        return loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or "this is not valid YAML"
+        if "nesting depth" in problem:
+            problem = "the brackets nest too deeply"
+        raise error(f"not valid YAML: {problem}", path=name, where=_where(mark),
+                    hint="check the indentation and quoting near that line; quote text that holds ': ' or '#'") from None
+    except yaml.YAMLError as exc:
+        raise error(f"not valid YAML: {exc}", path=name) from None
+    finally:
+        loader.dispose()
+
+
+def _decode(data: bytes, name: str, error: type[GraderError]) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise error("the file is not UTF-8 text", path=name, where=f"line {line}, column {column}",
+                    hint="save the file as UTF-8 (most editors: 'Save with encoding' -> UTF-8)") from None
+
+
+def _where(mark: Any) -> str | None:
+    return f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else None
+
+
+def _check_tree(root: yaml.Node, loader: Any, name: str, error: type[GraderError]) -> None:
+    """Walk the composed node graph once, aliases expanded, within MAX_NODES and MAX_DEPTH."""
+    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+    visited = 0
+    while stack:
+        node, depth = stack.pop()
+        visited += 1
+        if visited > MAX_NODES:
+            raise error(f"the file expands to more than {MAX_NODES:,} values (through anchors and aliases)",
+                        path=name, hint="write each answer out; anchors (&) and aliases (*) are not needed")
+        if depth > MAX_DEPTH:
+            raise error(f"the data nests more than {MAX_DEPTH} levels deep", path=name,
+                        where=_where(node.start_mark), hint="an answer file nests a few levels at most")
+        if node.tag not in ALLOWED_TAGS:
+            raise error(f"the YAML tag `{node.tag.replace(_YAML_TAG, '!!')}` is not allowed", path=name,
+                        where=_where(node.start_mark),
+                        hint="remove the tag and write a plain value (text, number, true/false, list or mapping)")
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, yaml.Node] = {}
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise error("a key must be plain text, not a list or a mapping", path=name,
+                                where=_where(key_node.start_mark))
+                if key_node.tag not in ALLOWED_TAGS:
+                    raise error(f"the YAML tag `{key_node.tag.replace(_YAML_TAG, '!!')}` is not allowed",
+                                path=name, where=_where(key_node.start_mark),
+                                hint="remove the tag and write a plain key")
+                key = loader.construct_object(key_node)
+                marker = (type(key).__name__, str(key))
+                if key_node.tag != _YAML_TAG + "merge" and marker in seen:
+                    first = seen[marker].start_mark.line + 1
+                    raise error(f"the key `{key}` is given twice (first on line {first})", path=name,
+                                where=_where(key_node.start_mark),
+                                hint="keep one of the two; the grader will not guess which one you meant")
+                seen[marker] = key_node
+                stack.append((value_node, depth + 1))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((child, depth + 1) for child in node.value)

@@ -1,0 +1,96 @@
+"""Load and validate a submit.yaml: who it belongs to, which assignment, and the answers."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from grader.errors import SubmissionError, did_you_mean
+from grader.results import StudentInfo
+from grader.safe_yaml import load_yaml_file
+
+STUDENT_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")  # it names report files: no paths
+SCORE_WORDS = frozenset({"score", "scores", "points", "grade", "grades", "total", "max_score", "marks",
+                         "mark", "credit", "result", "results"})
+TOP_LEVEL_KEYS = ("assignment", "student", "answers")
+NAME_LIMIT = 200  # a name or email longer than this is not one
+
+
+class Submission(BaseModel):
+    """A student's submit.yaml (the JSON Schema of `grade schema submission`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    assignment: str = Field(description="The assignment id, e.g. `hw-lstm-vae-gan`.")
+    student: StudentInfo = Field(description="Who is submitting: `{id, name, email}`; id is required.")
+    answers: dict[str, Any] = Field(default_factory=dict, description=(
+        "Answers by question id, nested (`p3: {b: {h1: 0.2174}}`) or flat (`p3.b.h1: 0.2174`); "
+        "`{answer, why}` mappings give a value and its justification."))
+
+
+def load_submission(path: str | Path) -> tuple[Submission, list[str]]:
+    """Read a submit.yaml; a file that cannot be graded raises SubmissionError, the rest are warnings."""
+    return parse_submission(load_yaml_file(path, SubmissionError), str(path))
+
+
+def parse_submission(data: Any, name: str) -> tuple[Submission, list[str]]:
+    """Validate already-parsed YAML from `name`."""
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else "a single value"
+        raise SubmissionError(f"the file holds {kind}, not a mapping with assignment, student and answers",
+                              path=name, hint="start from the blank file that `grade template RUBRIC` prints")
+    warnings: list[str] = []
+    for key in data:
+        if key in TOP_LEVEL_KEYS:
+            continue
+        if str(key).casefold() in SCORE_WORDS:
+            warnings.append(f"`{key}` is ignored: scores are computed by the grader, never read from your file")
+        else:
+            warnings.append(f"the top-level key `{key}` is not used{did_you_mean(str(key), TOP_LEVEL_KEYS)}; "
+                            "the file has assignment, student and answers")
+    assignment = data.get("assignment")
+    if assignment is None or (isinstance(assignment, str) and not assignment.strip()):
+        raise SubmissionError("`assignment` is missing", path=name,
+                              hint="add a line like `assignment: hw-lstm-vae-gan` (the id on the problem sheet)")
+    if not isinstance(assignment, str):
+        raise SubmissionError("`assignment` must be the assignment id as text", path=name, where="assignment")
+    student = _student(data.get("student"), name, warnings)
+    answers = data.get("answers")
+    if answers is None:
+        warnings.append("there is no `answers:` section, so every question is missing")
+        answers = {}
+    elif not isinstance(answers, dict):
+        raise SubmissionError("`answers` must be a mapping from question ids to answers", path=name,
+                              where="answers", hint="write `answers:` and, indented below it, `p3: {b: {h1: 0.2174}}`")
+    return Submission(assignment=assignment.strip(), student=student, answers=answers), warnings
+
+
+def _student(raw: Any, name: str, warnings: list[str]) -> StudentInfo:
+    hint = 'write `student: {id: "s1024", name: "Ada Lovelace", email: "ada@example.edu"}`'
+    if not isinstance(raw, dict):
+        raise SubmissionError("`student` is missing or is not a mapping", path=name, where="student", hint=hint)
+    raw_id = raw.get("id")
+    if isinstance(raw_id, bool) or not isinstance(raw_id, (str, int)) or not str(raw_id).strip():
+        raise SubmissionError("`student.id` is missing", path=name, where="student.id", hint=hint)
+    student_id = str(raw_id).strip()
+    if not STUDENT_ID_PATTERN.match(student_id):
+        raise SubmissionError(f"`{student_id[:40]}` is not a student id", path=name, where="student.id",
+                              hint="use the id your course gave you: letters, digits and . _ - @ only")
+    fields: dict[str, str | None] = {}
+    for key in ("name", "email"):
+        value = raw.get(key)
+        if value is not None and not isinstance(value, str):
+            value = str(value)
+        if value is not None and len(value) > NAME_LIMIT:
+            raise SubmissionError(f"`student.{key}` is too long", path=name, where=f"student.{key}")
+        fields[key] = value.strip() if value else None
+    for key in raw:
+        if key not in ("id", "name", "email"):
+            if str(key).casefold() in SCORE_WORDS:
+                warnings.append(f"`student.{key}` is ignored: scores are computed by the grader")
+            else:
+                warnings.append(f"`student.{key}` is not used{did_you_mean(str(key), ('id', 'name', 'email'))}")
+    return StudentInfo(id=student_id, **fields)
