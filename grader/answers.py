@@ -43,10 +43,10 @@ def resolve_answers(answers: dict[str, Any], question_ids: list[str]) -> Resolve
     """The raw answer of every question id, and warnings for keys that none of them used."""
     resolved = ResolvedAnswers()
     consumed: set[Path_] = set()
-    ids = set(question_ids)
+    places = _index(answers)
+    prefixes = {".".join(qid.split(".")[:n]) for qid in question_ids for n in range(1, qid.count(".") + 1)}
     for qid in question_ids:
-        has_children = any(other.startswith(qid + ".") for other in ids)
-        found = _find(answers, qid.split("."), ())
+        found = places.get(qid)
         if not found:
             resolved.values[qid] = MISSING
             continue
@@ -55,14 +55,14 @@ def resolve_answers(answers: dict[str, Any], question_ids: list[str]) -> Resolve
             consumed.update(path for _, path in found)
             continue
         value, path = found[0]
-        if isinstance(value, dict) and ("answer" in value or has_children):
+        if isinstance(value, dict) and ("answer" in value or qid in prefixes):
             if "answer" in value:
                 path = path + ("answer",)
             value = value.get("answer")
         consumed.add(path)
         resolved.values[qid] = MISSING if value is None or (isinstance(value, str) and not value.strip()) else value
     for path in _leaves(answers, ()):
-        if any(path[:len(used)] == used for used in consumed):
+        if any(path[:length] in consumed for length in range(1, len(path) + 1)):
             continue
         dotted = ".".join(path)
         if path[-1].casefold() in SCORE_WORDS:
@@ -74,19 +74,17 @@ def resolve_answers(answers: dict[str, Any], question_ids: list[str]) -> Resolve
     return resolved
 
 
-def _find(node: Any, segments: list[str], path: Path_) -> list[tuple[Any, Path_]]:
-    """Every place `segments` can be read in `node`, trying longer dotted keys and shorter ones."""
-    if not segments:
-        return [(node, path)]
-    if not isinstance(node, dict):
-        return []
-    found: list[tuple[Any, Path_]] = []
-    for length in range(len(segments), 0, -1):
-        key = ".".join(segments[:length])
-        for actual in node:
-            if str(actual) == key:
-                found.extend(_find(node[actual], segments[length:], path + (str(actual),)))
-    return found
+def _index(answers: dict[str, Any]) -> dict[str, list[tuple[Any, Path_]]]:
+    """Every node of the answers tree by its dotted id (`p3.b.h1` for `p3: {b: {h1: …}}` or `"p3.b": {h1: …}`)."""
+    places: dict[str, list[tuple[Any, Path_]]] = {}
+    stack: list[tuple[Any, Path_]] = [(answers, ())]
+    while stack:
+        node, path = stack.pop()
+        if path:
+            places.setdefault(".".join(path), []).append((node, path))
+        if isinstance(node, dict):
+            stack.extend((value, path + (str(key),)) for key, value in reversed(list(node.items())))
+    return places
 
 
 def _leaves(node: Any, path: Path_) -> list[Path_]:

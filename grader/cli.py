@@ -123,8 +123,27 @@ def cmd_validate(argv: Sequence[str]) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
+def cmd_batch(argv: Sequence[str]) -> int:
+    from grader.batch.command import main as batch_main
+
+    return batch_main(argv)
+
+
+def cmd_export(argv: Sequence[str]) -> int:
+    from grader.export.command import main_export
+
+    return main_export(argv)
+
+
+def cmd_gradescope(argv: Sequence[str]) -> int:
+    from grader.export.command import main_gradescope
+
+    return main_gradescope(argv)
+
+
 COMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
     "key": cmd_key, "template": cmd_template, "schema": cmd_schema, "validate": cmd_validate,
+    "batch": cmd_batch, "export": cmd_export, "gradescope": cmd_gradescope,
 }
 
 

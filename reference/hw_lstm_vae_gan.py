@@ -123,7 +123,8 @@ def _pins(given: Mapping[str, float] | None, steps: int) -> list[dict[str, float
         match = _GIVEN_PATTERN.match(str(name))
         if match is None or int(match.group(2)) > steps:
             valid = _names_for(steps)
-            close = difflib.get_close_matches(str(name), valid, n=1)
+            tail = str(name).rsplit(".", 1)[-1]  # "lstm.h1" or "p3.b.h1" for "h1": short names only
+            close = [tail] if tail in valid else difflib.get_close_matches(str(name), valid, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise ValueError(f"unknown given name {name!r}{hint}; valid names are {' '.join(valid)}")
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
