@@ -7,13 +7,15 @@ rejects the samples (d near 0, early in training), shows which cost lets the gen
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from reference._format import short_number
 from reference.lstm import sigmoid
 
-Array = NDArray[np.float64]
+Array: TypeAlias = NDArray[np.float64]
 
 EARLY_D_OF_G = 0.01
 """A typical D(G(z)) early in training: the discriminator confidently rejects poor samples."""

@@ -36,7 +36,8 @@ def kl_general(mu1: ArrayLike, sigma1: ArrayLike, mu2: ArrayLike, sigma2: ArrayL
     s2 = _positive(sigma2, "sigma2")
     m1 = np.asarray(mu1, dtype=float)
     m2 = np.asarray(mu2, dtype=float)
-    return np.log(s2 / s1) + (s1**2 + (m1 - m2) ** 2) / (2 * s2**2) - 0.5
+    kl: NDArray[np.float64] = np.log(s2 / s1) + (s1**2 + (m1 - m2) ** 2) / (2 * s2**2) - 0.5
+    return kl
 
 
 def kl_standard(mu: ArrayLike, sigma: ArrayLike) -> NDArray[np.float64]:

@@ -57,20 +57,20 @@ class Problem:
         return int(self.x.shape[0])
 
 
-def _section(parameters: Mapping, key: str) -> object:
+def _section(parameters: Mapping[str, Any], key: str) -> object:
     if key not in parameters:
         raise ValueError(f"parameters: missing {key!r}; expected the keys lstm, x, y, statements, gan")
     return parameters[key]
 
 
-def _setting(parameters: Mapping, section: str, key: str) -> Any:
+def _setting(parameters: Mapping[str, Any], section: str, key: str) -> Any:
     values = _section(parameters, section)
     if not isinstance(values, Mapping) or key not in values:
         raise ValueError(f"parameters.{section}: expected a mapping with the key {key!r}, got {values!r}")
     return values[key]
 
 
-def _array(parameters: Mapping, key: str) -> np.ndarray:
+def _array(parameters: Mapping[str, Any], key: str) -> np.ndarray:
     value = _section(parameters, key)
     try:
         array = np.asarray(value, dtype=float)
@@ -81,7 +81,7 @@ def _array(parameters: Mapping, key: str) -> np.ndarray:
     return array
 
 
-def parse_parameters(parameters: Mapping) -> Problem:
+def parse_parameters(parameters: Mapping[str, Any]) -> Problem:
     """Validate the rubric's parameters {lstm: {W_f: [[...]], ...}, x, y, statements: {seed, trials},
     gan: {d_of_g}} into a Problem; a mistake raises ValueError naming the bad entry."""
     lstm_mapping = _section(parameters, "lstm")
@@ -112,7 +112,7 @@ def parse_parameters(parameters: Mapping) -> Problem:
     return Problem(lstm=lstm, x=x, y=y, seed=seed, trials=trials, d_of_g=d_of_g)
 
 
-def given_names(parameters: Mapping) -> frozenset[str]:
+def given_names(parameters: Mapping[str, Any]) -> frozenset[str]:
     """The names `given` accepts for these parameters: f1 ... hT for a sequence of length T."""
     return frozenset(_names_for(parse_parameters(parameters).steps))
 
@@ -155,7 +155,7 @@ def _gan_answers(d_of_g: float) -> tuple[tuple[str, object], ...]:
     )
 
 
-def solve(parameters: Mapping, given: Mapping[str, float] | None = None) -> dict[str, object]:
+def solve(parameters: Mapping[str, Any], given: Mapping[str, float] | None = None) -> dict[str, object]:
     """Every canonical answer of the assignment, by name; `given` pins values by short name (e.g. "h1").
 
     A pinned value is reported as given and everything computed from it is recomputed; the
@@ -169,7 +169,7 @@ def solve(parameters: Mapping, given: Mapping[str, float] | None = None) -> dict
         swapped = forward(problem.lstm, problem.x, pins=pins, swap_candidate_activation=True)
         no_recurrent = forward(problem.lstm, problem.x, pins=pins, drop_recurrent=True)
         h = [float(step.h[0]) for step in clean]
-        answers: dict[str, object] = _scalars(clean, "lstm.", "", STEP_FIELDS)
+        answers: dict[str, object] = {**_scalars(clean, "lstm.", "", STEP_FIELDS)}
         answers["lstm.mse"] = mse(h, problem.y)
         mistake_mse_sum = sum_squared_error(h, problem.y)
     for name in ("f", "i", "c", "h"):
@@ -217,12 +217,12 @@ def _grid(bounds: tuple[float, float], step: float, what: str) -> np.ndarray:
     return np.array([round(k * step, 10) + 0.0 for k in range(first, last + 1)])
 
 
-def _draw(grid: np.ndarray, shape: tuple[int, ...], rng: np.random.Generator) -> list:
-    values: list = rng.choice(grid, size=shape).tolist()  # tolist gives plain Python floats
+def _draw(grid: np.ndarray, shape: tuple[int, ...], rng: np.random.Generator) -> list[Any]:
+    values: list[Any] = rng.choice(grid, size=shape).tolist()  # tolist gives plain Python floats
     return values
 
 
-def _degenerate(parameters: Mapping) -> str | None:
+def _degenerate(parameters: Mapping[str, Any]) -> str | None:
     """Why a drawn variant makes questions trivially alike, or None when it is fine."""
     problem = parse_parameters(parameters)
     rows = [tuple(row) for row in problem.x.tolist()]
@@ -241,7 +241,7 @@ def _degenerate(parameters: Mapping) -> str | None:
 
 
 def draw_parameters(
-    parameters: Mapping,
+    parameters: Mapping[str, Any],
     rng: np.random.Generator,
     *,
     weight_range: tuple[float, float] = (-2, 2),
@@ -249,7 +249,7 @@ def draw_parameters(
     input_range: tuple[float, float] = (-1, 1),
     target_range: tuple[float, float] = (-1, 1),
     step: float = 0.5,
-) -> dict:
+) -> dict[str, Any]:
     """A per-student variant: `parameters` with the LSTM weights, inputs and targets redrawn.
 
     Values are multiples of `step` within the ranges, pleasant to compute by hand; shapes,
@@ -275,7 +275,7 @@ def draw_parameters(
     raise ValueError(f"no usable variant in {MAX_DRAWS} draws: widen the ranges or shrink the step")
 
 
-def sheet_values(parameters: Mapping) -> dict[str, str]:
+def sheet_values(parameters: Mapping[str, Any]) -> dict[str, str]:
     """The numbers a problem sheet prints, as short exact strings: W_f "[1, 2]", U_f "0.5", x1 "[1, 0]", y1 "0.5"."""
     problem = parse_parameters(parameters)
     values: dict[str, str] = {}

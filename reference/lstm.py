@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TypeAlias
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-Array = NDArray[np.float64]
+Array: TypeAlias = NDArray[np.float64]
 
 GATES = ("f", "i", "o", "c")
 """Parameter suffixes, in the order the gates are stacked internally (three sigmoids, then c̃)."""
@@ -34,7 +35,8 @@ STEP_FIELDS = ("f", "i", "ctilde", "c", "o", "h")
 def sigmoid(z: ArrayLike) -> Array:
     """Element-wise logistic function, computed without overflow for large |z|."""
     # 1/(1 + e^-z) = exp(-log(1 + e^-z)); logaddexp evaluates the log without overflow.
-    return np.exp(-np.logaddexp(0.0, -np.asarray(z, dtype=float)))
+    result: Array = np.exp(-np.logaddexp(0.0, -np.asarray(z, dtype=float)))
+    return result
 
 
 def _shape_text(shape: tuple[int, ...]) -> str:
@@ -111,10 +113,8 @@ class LSTMParams:
                 problems.append("missing " + ", ".join(repr(k) for k in missing))
             if unknown:
                 problems.append("unknown " + ", ".join(repr(k) for k in unknown))
-            raise ValueError(
-                f"LSTM parameters: {'; '.join(problems)}; expected the keys {', '.join(PARAMETER_KEYS)}"
-            )
-        return cls(**{key: mapping[key] for key in PARAMETER_KEYS})
+            raise ValueError(f"LSTM parameters: {'; '.join(problems)}; expected the keys {', '.join(PARAMETER_KEYS)}")
+        return cls(**{key: _as_float_array(mapping[key], f"LSTM parameter {key!r}") for key in PARAMETER_KEYS})
 
     @property
     def hidden_size(self) -> int:
@@ -205,7 +205,7 @@ def forward(
     input_terms = x @ params.W_stack.T + params.b_stack  # every step's W x_t + b at once
     candidate = sigmoid if swap_candidate_activation else np.tanh
     steps: list[Step] = []
-    for input_term, pinned in zip(input_terms, step_pins):
+    for input_term, pinned in zip(input_terms, step_pins, strict=True):
         z = input_term if drop_recurrent else input_term + params.U_stack @ h
         gates = sigmoid(z[: 3 * hidden])
         f = pinned.get("f", gates[:hidden])
@@ -230,7 +230,7 @@ def _squared_errors(h_seq: ArrayLike, y_seq: ArrayLike) -> Array:
             f"h_seq and y_seq must have the same shape (T,) or (T, hidden); got "
             f"{_shape_text(h.shape)} and {_shape_text(y.shape)}"
         )
-    errors = (y - h) ** 2
+    errors: Array = (y - h) ** 2
     return errors if errors.ndim == 1 else errors.sum(axis=1)
 
 

@@ -202,7 +202,7 @@ def _check_all(seed: int, trials: int) -> tuple[tuple[str, StatementKey], ...]:
     streams = np.random.SeedSequence(seed).spawn(len(STATEMENTS))
     return tuple(
         (question, statement(np.random.default_rng(stream), trials))
-        for (question, statement), stream in zip(STATEMENTS.items(), streams)
+        for (question, statement), stream in zip(STATEMENTS.items(), streams, strict=True)
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -81,6 +82,6 @@ def test_non_saturating_wins_wherever_d_rejects(d: float) -> None:
         (lambda: logit(1.2), "strictly between 0 and 1"),
     ],
 )
-def test_out_of_range_values_are_refused(call, message: str) -> None:  # type: ignore[no-untyped-def]
+def test_out_of_range_values_are_refused(call: Callable[[], object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         call()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -100,6 +101,6 @@ def test_expressions_use_exactly_the_declared_names(expression: str, variables: 
         (lambda: kl_standard(0, [1.0, -0.5]), "sigma is a standard deviation"),
     ],
 )
-def test_non_positive_sigma_is_refused(call, message: str) -> None:  # type: ignore[no-untyped-def]
+def test_non_positive_sigma_is_refused(call: Callable[[], object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         call()

@@ -4,19 +4,27 @@ from __future__ import annotations
 
 import math
 import warnings
+from typing import Any
 
 import numpy as np
 import pytest
 
-from reference.lstm import PARAMETER_KEYS, LSTMParams, forward, mse, sigmoid, sum_squared_error
+from reference.lstm import (
+    PARAMETER_KEYS,
+    LSTMParams,
+    forward,
+    mse,
+    sigmoid,
+    sum_squared_error,
+)
 
-HOMEWORK_LSTM = {
+HOMEWORK_LSTM: dict[str, Any] = {
     "W_f": [[1, 2]], "U_f": [[0.5]], "b_f": [0.2],
     "W_i": [[-1, 0]], "U_i": [[2]], "b_i": [-0.1],
     "W_c": [[1, 2]], "U_c": [[1.5]], "b_c": [0.5],
     "W_o": [[3, 0]], "U_o": [[-1]], "b_o": [0.8],
 }  # fmt: skip
-HOMEWORK_X = [[1, 0], [0.5, -1]]
+HOMEWORK_X: list[list[float]] = [[1, 0], [0.5, -1]]
 HOMEWORK_Y = [0.5, 0.8]
 
 
@@ -98,7 +106,7 @@ def test_general_forward_matches_plain_loop(start: str) -> None:
     steps = forward(LSTMParams.from_mapping(mapping), xs, h0, c0)
     expected = plain_loop(mapping, xs, h0, c0)
     assert len(steps) == 5
-    for step, (f, i, o, ctilde, c, h) in zip(steps, expected):
+    for step, (f, i, o, ctilde, c, h) in zip(steps, expected, strict=True):
         for got, want in [(step.f, f), (step.i, i), (step.o, o), (step.ctilde, ctilde), (step.c, c), (step.h, h)]:
             assert got.shape == (3,)
             np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
