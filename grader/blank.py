@@ -20,7 +20,7 @@ def blank_submission(rubric: LoadedRubric) -> str:
     lines = [
         f"# {rubric.rubric.title}",
         "# Fill in your answers, then check them with: grade submit.yaml",
-        "# Numbers may be written as 0.2174, -0.19, 1/2, 2.17e-1 or 52.99%.",
+        "# Numbers may be written as 0.25, -0.5, 1/4, 2.5e-1 or 25%.",
         f"assignment: {rubric.id}",
         'student: {id: "", name: "", email: ""}',
         "answers:",

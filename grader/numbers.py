@@ -70,4 +70,4 @@ def _parse_text(raw: str) -> float:
     if _DECIMAL_COMMA.match(text):
         raise AnswerError(f"`{raw.strip()}`: write the decimal point as `.`, e.g. `{text.replace(',', '.')}`")
     shown = raw.strip() if len(raw) <= 40 else raw.strip()[:40] + "…"
-    raise AnswerError(f"`{shown}` is not a number; write a decimal like 0.2174, a fraction like 1/2 or a percentage like 52.99%")
+    raise AnswerError(f"`{shown}` is not a number; write a decimal like 0.25, a fraction like 1/4 or a percentage like 25%")

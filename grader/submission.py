@@ -27,7 +27,7 @@ class Submission(BaseModel):
     assignment: str = Field(description="The assignment id, e.g. `hw-lstm-vae-gan`.")
     student: StudentInfo = Field(description="Who is submitting: `{id, name, email}`; id is required.")
     answers: dict[str, Any] = Field(default_factory=dict, description=(
-        "Answers by question id, nested (`p3: {b: {h1: 0.2174}}`) or flat (`p3.b.h1: 0.2174`); "
+        "Answers by question id, nested (`p1: {a: 0.25}`) or flat (`p1.a: 0.25`); "
         "`{answer, why}` mappings give a value and its justification."))
 
 
@@ -64,7 +64,7 @@ def parse_submission(data: Any, name: str) -> tuple[Submission, list[str]]:
         answers = {}
     elif not isinstance(answers, dict):
         raise SubmissionError("`answers` must be a mapping from question ids to answers", path=name,
-                              where="answers", hint="write `answers:` and, indented below it, `p3: {b: {h1: 0.2174}}`")
+                              where="answers", hint="write `answers:` and, indented below it, one line per question id")
     return Submission(assignment=assignment.strip(), student=student, answers=answers), warnings
 
 

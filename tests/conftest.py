@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import sys
+
 import pytest
 import yaml
 
-REPO = Path(__file__).resolve().parent.parent
-RUBRIC_PATH = REPO / "rubrics" / "hw-lstm-vae-gan.yaml"
-SUBMISSIONS = REPO / "submissions"
+sys.path.insert(0, str(Path(__file__).parent))  # tests_support, with --import-mode=importlib
+
+from tests_support import RUBRIC_PATH  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -35,3 +37,25 @@ def write_submission(tmp_path: Path):
         return path
 
     return write
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-goldens", action="store_true",
+                     help="rewrite the golden files under tests/golden/ from the current output (review the diff!)")
+
+
+@pytest.fixture
+def golden(request):
+    """Compare text with tests/golden/NAME; with --update-goldens, write it instead."""
+    update = request.config.getoption("--update-goldens")
+
+    def check(name: str, text: str) -> None:
+        path = Path(__file__).parent / "golden" / name
+        if update:
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            return
+        assert path.exists(), f"no golden file {path.name}; run pytest --update-goldens and review it"
+        assert text == path.read_text(encoding="utf-8"), f"{name} differs from its golden file"
+
+    return check

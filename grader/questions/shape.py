@@ -39,7 +39,7 @@ class ShapeQuestion(QuestionBase):
         text = raw.strip().casefold()
         if text in SCALAR_WORDS or text.startswith("scalar"):
             return ()
-        inner = text.strip(_BRACKETS + " ")
+        inner = text.strip(_BRACKETS + " ").rstrip(", ")  # "(2,)" is Python's one-dimensional shape
         parts = [part for part in _SEPARATOR.split(inner)]
         if not inner or any(not part.isdigit() for part in parts):
             raise AnswerError(f"`{raw.strip()}` is not a shape; write dimensions like 1x1, (2, 1) or `scalar`")

@@ -28,7 +28,7 @@ CASES = [  # (mu1, sigma1, mu2, sigma2)
 
 
 def log_normal_pdf(z: np.ndarray, mu: float, sigma: float) -> np.ndarray:
-    return -0.5 * np.log(2 * np.pi * sigma**2) - (z - mu) ** 2 / (2 * sigma**2)
+    return np.asarray(-0.5 * np.log(2 * np.pi * sigma**2) - (z - mu) ** 2 / (2 * sigma**2))
 
 
 def evaluate(expression: str, **variables: float) -> float:

@@ -258,7 +258,7 @@ def test_numpy_numbers_are_accepted_as_given() -> None:
         ({"h1": True}, r"given 'h1' must be a number"),
     ],
 )
-def test_bad_given(given: dict, message: str) -> None:
+def test_bad_given(given: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         solve(PARAMETERS, given)
 
@@ -310,7 +310,7 @@ def test_one_step_has_no_recurrent_mistakes() -> None:
         ({"lstm": [1, 2]}, r"parameters.lstm must be a mapping"),
     ],
 )
-def test_bad_parameters(change: dict, message: str) -> None:
+def test_bad_parameters(change: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         solve({**PARAMETERS, **change})
 
@@ -331,7 +331,7 @@ def test_hidden_size_above_one_is_refused() -> None:
 # --- per-student variants ---
 
 
-def flat(parameters: dict) -> list[float]:
+def flat(parameters: dict[str, Any]) -> list[float]:
     values = [v for key in sorted(parameters["lstm"]) for v in np.ravel(parameters["lstm"][key])]
     return values + list(np.ravel(parameters["x"])) + list(np.ravel(parameters["y"]))
 
@@ -399,7 +399,7 @@ def test_draw_does_not_mutate_its_input() -> None:
         ({"step": 0}, r"step must be positive"),
     ],
 )
-def test_bad_grids(options: dict, message: str) -> None:
+def test_bad_grids(options: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         draw_parameters(PARAMETERS, np.random.default_rng(0), **options)
 

@@ -12,6 +12,7 @@ import pytest
 from reference.lstm import (
     PARAMETER_KEYS,
     LSTMParams,
+    Step,
     forward,
     mse,
     sigmoid,
@@ -28,8 +29,8 @@ HOMEWORK_X: list[list[float]] = [[1, 0], [0.5, -1]]
 HOMEWORK_Y = [0.5, 0.8]
 
 
-def homework_steps(**options: object) -> list:
-    return forward(LSTMParams.from_mapping(HOMEWORK_LSTM), HOMEWORK_X, **options)  # type: ignore[arg-type]
+def homework_steps(**options: Any) -> list[Step]:
+    return forward(LSTMParams.from_mapping(HOMEWORK_LSTM), HOMEWORK_X, **options)
 
 
 def random_mapping(rng: np.random.Generator, hidden: int, inputs: int) -> dict[str, np.ndarray]:
@@ -78,13 +79,13 @@ def test_homework_mse_and_sum() -> None:
 # --- a general forward pass against a plain loop ---
 
 
-def plain_loop(p: dict[str, np.ndarray], xs: np.ndarray, h: np.ndarray, c: np.ndarray) -> list[tuple]:
+def plain_loop(p: dict[str, np.ndarray], xs: np.ndarray, h: np.ndarray, c: np.ndarray) -> list[tuple[np.ndarray, ...]]:
     """The equations of Problem 2 written out gate by gate, as a student would."""
 
     def sig(z: np.ndarray) -> np.ndarray:
-        return 1 / (1 + np.exp(-z))
+        return np.asarray(1 / (1 + np.exp(-z)))
 
-    out = []
+    out: list[tuple[np.ndarray, ...]] = []
     for x in xs:
         f = sig(p["W_f"] @ x + p["U_f"] @ h + p["b_f"])
         i = sig(p["W_i"] @ x + p["U_i"] @ h + p["b_i"])
@@ -152,7 +153,7 @@ def test_caller_arrays_stay_writable() -> None:
         ("W_o", [[1, float("inf")]], r"'W_o' must be finite"),
     ],
 )
-def test_bad_shapes_name_the_key_and_the_expected_shape(key: str, value: object, message: str) -> None:
+def test_bad_shapes_name_the_key_and_the_expected_shape(key: str, value: Any, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         LSTMParams.from_mapping({**HOMEWORK_LSTM, key: value})
 
@@ -172,9 +173,9 @@ def test_missing_and_unknown_keys() -> None:
         (np.zeros((0, 2)), r"xs has shape \(0, 2\)"),
     ],
 )
-def test_bad_inputs(xs: object, message: str) -> None:
+def test_bad_inputs(xs: Any, message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        forward(LSTMParams.from_mapping(HOMEWORK_LSTM), xs)  # type: ignore[arg-type]
+        forward(LSTMParams.from_mapping(HOMEWORK_LSTM), xs)
 
 
 def test_bad_start_state() -> None:
@@ -214,7 +215,7 @@ def test_pins_at_a_later_step_and_vector_pins() -> None:
         ([{"c": [0.1, 0.2]}], r"pin 'c' at step 1 has shape \(2,\); expected \(1,\)"),
     ],
 )
-def test_bad_pins(pins: list, message: str) -> None:
+def test_bad_pins(pins: list[dict[str, Any]], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         homework_steps(pins=pins)
 

@@ -11,6 +11,7 @@ from reference.lstm import PARAMETER_KEYS, LSTMParams, forward
 from reference.statements import (
     FORGET_BIAS,
     STATEMENTS,
+    Statement,
     StatementKey,
     check_all,
     closed_forget_gate_blocks_gradient,
@@ -99,7 +100,7 @@ def test_p2b_gradient_matches_the_analytic_one_when_f_is_zero() -> None:
         (gates_are_distributions, False),
     ],
 )
-def test_each_statement_is_deterministic(statement, holds: bool) -> None:  # type: ignore[no-untyped-def]
+def test_each_statement_is_deterministic(statement: Statement, holds: bool) -> None:
     first = statement(np.random.default_rng(42), 20)
     second = statement(np.random.default_rng(42), 20)
     assert first == second

@@ -1,0 +1,88 @@
+"""Reading a run of letters: a declared variable, a function, a constant, or several of them.
+
+A word that is exactly a known name is that name (so `pi` is the constant even if `p` and `i` are
+variables). Otherwise it is split into known names, e.g. `musigma` into mu and sigma, but only if
+there is exactly one way to do so; `sigma3` for a question without a variable sigma3 is an error.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Literal, Sequence
+
+from .nodes import CONSTANTS
+from .symbols import FUNCTION_ALIASES
+
+__all__ = ["AmbiguousName", "NameKind", "Piece", "UnknownName", "Vocabulary"]
+
+NameKind = Literal["variable", "function", "constant"]
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One known name found in a word: its kind, canonical name and offset in the word."""
+
+    kind: NameKind
+    name: str
+    offset: int
+
+
+class UnknownName(Exception):
+    """The word is no known name and cannot be split into known names."""
+
+
+class AmbiguousName(Exception):
+    """The word splits into known names in more than one way."""
+
+
+class Vocabulary:
+    """The names a question's answers may use: its variables, the functions and the constants."""
+
+    def __init__(self, variables: Sequence[str]) -> None:
+        self.variables = tuple(variables)
+        # Variables shadow constants: a question may call a variable `e`.
+        self._exact: dict[str, Piece] = {name: Piece("constant", name, 0) for name in CONSTANTS}
+        self._exact.update({name: Piece("variable", name, 0) for name in self.variables})
+
+    def resolve(self, word: str) -> list[Piece]:
+        """The names `word` stands for, in order; raises UnknownName or AmbiguousName."""
+        if word in self._exact:
+            return [self._exact[word]]
+        if word.lower() in FUNCTION_ALIASES:
+            return [Piece("function", FUNCTION_ALIASES[word.lower()], 0)]
+        return self._split(word)
+
+    def suggestion(self, word: str) -> str | None:
+        """The closest variable or function name, for a "did you mean" hint."""
+        candidates = [*self.variables, *FUNCTION_ALIASES]
+        matches = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
+        if not matches:
+            matches = [name for name in candidates if name.lower() == word.lower()]
+        return matches[0] if matches else None
+
+    def _split(self, word: str) -> list[Piece]:
+        names = [*self._exact, *FUNCTION_ALIASES]
+        length = len(word)
+        # ways[i]: number of splits of word[i:], capped at 2 (all we need is "exactly one").
+        ways = [0] * (length + 1)
+        ways[length] = 1
+        first_name: list[str | None] = [None] * (length + 1)
+        for start in range(length - 1, -1, -1):
+            for name in names:
+                if ways[start] < 2 and word.startswith(name, start) and ways[start + len(name)]:
+                    ways[start] = min(2, ways[start] + ways[start + len(name)])
+                    first_name[start] = first_name[start] or name
+        if ways[0] == 0:
+            raise UnknownName(word)
+        if ways[0] > 1:
+            raise AmbiguousName(word)
+        pieces, offset = [], 0
+        while offset < length:
+            name = first_name[offset]
+            assert name is not None
+            exact = self._exact.get(name)
+            pieces.append(Piece(exact.kind, name, offset) if exact
+                          else Piece("function", FUNCTION_ALIASES[name], offset))
+            offset += len(name)
+        return pieces
