@@ -1,0 +1,41 @@
+"""Expression answers: parse what a student typed, print it back, and compare it numerically.
+
+    >>> tree = parse("½(μ² + σ² − 1 − ln σ²)", ["mu", "sigma"])
+    >>> to_plain(tree)
+    '0.5*(mu^2 + sigma^2 - 1 - log(sigma^2))'
+
+Nothing here evaluates student text as code: the parser builds a whitelisted tree, and
+`compare` evaluates trees with numpy at seeded random points (WeBWorK's method).
+"""
+
+from .equivalence import MIN_DEFINED_POINTS, Comparison, Diagnosis, Domain, compare, sample_points
+from .errors import ExpressionError
+from .evaluate import evaluate
+from .nodes import CONSTANTS, FUNCTIONS, Binary, Call, Constant, Node, Number, Unary, Variable
+from .parser import MAX_DEPTH, MAX_LENGTH, MAX_NODES, parse
+from .printer import to_plain
+
+__all__ = [
+    "CONSTANTS",
+    "FUNCTIONS",
+    "MAX_DEPTH",
+    "MAX_LENGTH",
+    "MAX_NODES",
+    "MIN_DEFINED_POINTS",
+    "Binary",
+    "Call",
+    "Comparison",
+    "Constant",
+    "Diagnosis",
+    "Domain",
+    "ExpressionError",
+    "Node",
+    "Number",
+    "Unary",
+    "Variable",
+    "compare",
+    "evaluate",
+    "parse",
+    "sample_points",
+    "to_plain",
+]
