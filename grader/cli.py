@@ -22,6 +22,7 @@ usage: grade SUBMISSION.yaml [--rubric FILE] [--format text|markdown|html|json] 
        grade template RUBRIC
        grade schema submission|rubric
        grade validate RUBRIC
+       grade sheet RUBRIC [--student ID] [--format markdown|html] [-o FILE]
 
 Grade a written homework answered in a submit.yaml.
 
@@ -30,6 +31,7 @@ Grade a written homework answered in a submit.yaml.
   grade template RUBRIC             a blank submit.yaml with every question id
   grade schema submission|rubric    JSON Schema of the file formats, for editors
   grade validate RUBRIC             lint a rubric and self-test every question
+  grade sheet RUBRIC --student ID   a student's problem sheet (their own numbers with variants)
 
 Run `grade COMMAND --help` for a command's options. Exit status: 0 done, 1 a check failed,
 2 bad input (the message says which file and what to fix). --debug shows tracebacks.
@@ -123,6 +125,25 @@ def cmd_validate(argv: Sequence[str]) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
+def cmd_sheet(argv: Sequence[str]) -> int:
+    from grader.output import write_atomic
+    from grader.rubric import load_rubric
+    from grader.sheet import SHEET_FORMATS, render_sheet
+
+    parser = _parser("grade sheet", "Print a student's problem sheet (their own numbers when the rubric has variants).")
+    parser.add_argument("rubric")
+    parser.add_argument("--student", help="the student id (default: the rubric's own numbers)")
+    parser.add_argument("--format", choices=SHEET_FORMATS, default="markdown")
+    parser.add_argument("-o", "--output", help="write to this file instead of the terminal")
+    args = parser.parse_args(argv)
+    text = render_sheet(load_rubric(args.rubric), args.student, args.format)
+    if args.output:
+        write_atomic(args.output, text)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
 def cmd_batch(argv: Sequence[str]) -> int:
     from grader.batch.command import main as batch_main
 
@@ -143,7 +164,7 @@ def cmd_gradescope(argv: Sequence[str]) -> int:
 
 COMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
     "key": cmd_key, "template": cmd_template, "schema": cmd_schema, "validate": cmd_validate,
-    "batch": cmd_batch, "export": cmd_export, "gradescope": cmd_gradescope,
+    "sheet": cmd_sheet, "batch": cmd_batch, "export": cmd_export, "gradescope": cmd_gradescope,
 }
 
 

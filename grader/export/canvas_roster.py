@@ -1,0 +1,108 @@
+"""Read a Canvas gradebook export (Grades > Export) as a roster, and match graded submissions to it."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.errors import UsageError
+from grader.export.unmatched import Unmatched
+from grader.results import Result
+
+ROSTER_HINT = "export the gradebook from Canvas (Grades > Export > Export Entire Gradebook) and pass that file"
+REQUIRED_COLUMNS = ("Student", "ID", "Section")
+SIS_COLUMNS = ("SIS User ID", "SIS Login ID")
+EMAIL_COLUMNS = ("Email", "Email Address", "E-mail")  # not in Canvas's own export, but kept when a roster adds one
+TEST_STUDENTS = frozenset({"Student, Test", "Test Student"})  # Canvas's student-view user, in every export
+
+
+@dataclass(frozen=True)
+class RosterStudent:
+    """One student row of a Canvas gradebook export."""
+
+    name: str
+    canvas_id: str
+    sis_user_id: str
+    sis_login_id: str
+    section: str
+    email: str
+
+    def emails(self) -> set[str]:
+        """Addresses this student can be matched by: the email column, or a login that is an address."""
+        return {value.casefold() for value in (self.email, self.sis_login_id) if "@" in value}
+
+
+def read_roster(path: str | Path) -> list[RosterStudent]:
+    """Students of a Canvas gradebook export, in its order; the Points Possible and Test Student rows are skipped."""
+    name = str(path)
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as stream:
+            rows = list(csv.reader(stream))
+    except FileNotFoundError:
+        raise UsageError("roster file not found", path=name, hint=ROSTER_HINT) from None
+    except UnicodeDecodeError:
+        raise UsageError("the roster is not UTF-8 text", path=name, hint=ROSTER_HINT) from None
+    except csv.Error as exc:
+        raise UsageError(f"the roster is not a CSV file ({exc})", path=name, hint=ROSTER_HINT) from None
+    if not rows:
+        raise UsageError("the roster is empty", path=name, hint=ROSTER_HINT)
+    header = [title.strip() for title in rows[0]]
+    missing = [column for column in REQUIRED_COLUMNS if column not in header]
+    if missing or not any(column in header for column in SIS_COLUMNS):
+        missing += [] if any(column in header for column in SIS_COLUMNS) else [" or ".join(SIS_COLUMNS)]
+        raise UsageError(f"this is not a Canvas gradebook export: no {', '.join(missing)} column", path=name,
+                         where="line 1", hint=ROSTER_HINT)
+
+    def column(row: list[str], title: str) -> str:
+        index = header.index(title) if title in header else None
+        return row[index].strip() if index is not None and index < len(row) else ""
+
+    students = []
+    for row in rows[1:]:
+        student = RosterStudent(
+            name=column(row, "Student"), canvas_id=column(row, "ID"), sis_user_id=column(row, "SIS User ID"),
+            sis_login_id=column(row, "SIS Login ID"), section=column(row, "Section"),
+            email=next((value for title in EMAIL_COLUMNS if (value := column(row, title))), ""))
+        if student.name in TEST_STUDENTS or "Points Possible" in student.name:
+            continue
+        if not (student.canvas_id or student.sis_user_id or student.sis_login_id):
+            continue  # Canvas's "Manual Posting" row and blank lines identify nobody
+        students.append(student)
+    return students
+
+
+# Strongest first: a whole pass per rule, so a SIS id match is never taken by an email match before it.
+MATCH_RULES: tuple[tuple[str, Callable[[Result, RosterStudent], bool]], ...] = (
+    ("SIS User ID", lambda result, student: bool(student.sis_user_id) and result.student.id == student.sis_user_id),
+    ("SIS Login ID", lambda result, student: bool(student.sis_login_id)
+        and result.student.id.casefold() == student.sis_login_id.casefold()),
+    ("email", lambda result, student: bool(result.student.email)
+        and result.student.email.strip().casefold() in student.emails()),
+)
+
+
+def match_roster(results: list[Result], roster: list[RosterStudent]) -> tuple[dict[int, Result], list[Unmatched]]:
+    """Roster index -> the submission matched to it, and the submissions that match no roster student."""
+    matched: dict[int, Result] = {}
+    taken_by: dict[int, str] = {}
+    clashes: dict[str, str] = {}
+    waiting = list(results)
+    for rule, matches in MATCH_RULES:
+        still_waiting = []
+        for result in waiting:
+            index = next((i for i, student in enumerate(roster) if matches(result, student)), None)
+            if index is None:
+                still_waiting.append(result)
+            elif index in matched:
+                clashes[result.student.id] = (f"its {rule} matches the roster student already given "
+                                              f"{taken_by[index]}'s grade")
+            else:
+                matched[index] = result
+                taken_by[index] = result.student.id
+        waiting = still_waiting
+    unmatched = [Unmatched(result, clashes.get(result.student.id,
+                           "no roster student has this SIS User ID, SIS Login ID or email"))
+                 for result in results if result.student.id not in taken_by.values()]
+    return matched, unmatched

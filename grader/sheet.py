@@ -1,0 +1,56 @@
+"""`grade sheet`: a student's own problem sheet, rendered from the rubric's Jinja template.
+
+The template (named by the rubric's `sheet:`, beside the rubric) is Markdown with Jinja
+placeholders; it gets the student's parameters (drawn by the rubric's `variants:` when it has
+them) and, when the solver offers `sheet_values(parameters)`, those values formatted for print.
+HTML is the same Markdown converted by Python-Markdown and wrapped in a page.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, get_args
+
+import jinja2
+import markdown
+
+from grader.errors import RubricError, UsageError
+from grader.reports import points, render_template
+from grader.rubric import LoadedRubric
+from grader.submission import STUDENT_ID_PATTERN
+
+SheetFormat = Literal["markdown", "html"]
+SHEET_FORMATS: tuple[str, ...] = get_args(SheetFormat)
+
+
+def sheet_context(rubric: LoadedRubric, student_id: str | None) -> dict[str, Any]:
+    """What a sheet template sees: ids, title, the student's parameters and printable values."""
+    parameters = rubric.solver.parameters_for(student_id) if rubric.solver else rubric.rubric.parameters
+    formatter = getattr(rubric.solver.module, "sheet_values", None) if rubric.solver else None
+    values = formatter(parameters) if callable(formatter) else {}
+    return {"assignment": rubric.id, "title": rubric.rubric.title, "student_id": student_id,
+            "parameters": parameters, "values": values,
+            "points": {qid: q.points for qid, q in rubric.questions.items()},
+            "total": rubric.rubric.max_score, "has_variants": bool(rubric.solver and rubric.solver.has_variants)}
+
+
+def render_sheet(rubric: LoadedRubric, student_id: str | None, sheet_format: str = "markdown") -> str:
+    """The problem sheet for `student_id` (the rubric's own numbers when it has no variants)."""
+    if not rubric.rubric.sheet:
+        raise UsageError(f"the rubric {rubric.path} names no `sheet:` template")
+    if student_id is not None and not STUDENT_ID_PATTERN.match(student_id):
+        raise UsageError(f"`{student_id}` is not a student id (letters, digits and . _ - @ only)")
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(rubric.path.parent), autoescape=False,
+                                     undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    environment.filters["points"] = points
+    try:
+        text = environment.get_template(rubric.rubric.sheet).render(**sheet_context(rubric, student_id))
+    except jinja2.TemplateNotFound:
+        raise RubricError(f"the sheet template `{rubric.rubric.sheet}` is not beside the rubric",
+                          path=str(rubric.path), where="sheet") from None
+    except jinja2.TemplateError as exc:
+        raise RubricError(f"the sheet template `{rubric.rubric.sheet}` failed: {exc}",
+                          path=str(rubric.path), where="sheet") from None
+    if sheet_format == "markdown":
+        return text
+    body = markdown.markdown(text, extensions=["tables", "fenced_code"], output_format="html")
+    return render_template("sheet.html.j2", body=body, title=rubric.rubric.title, student_id=student_id)
