@@ -50,7 +50,7 @@ def grade_submission(submission: Submission, rubric: LoadedRubric, *, warnings: 
         expected = _expected(question, rubric, key) if reveal else None
         if qid in problems:
             results.append(QuestionResult(id=qid, score=0.0, max_score=question.points, status="invalid",
-                                          feedback=f"We could not read this answer: {problems[qid]}.",
+                                          feedback=_sentence(f"We could not read this answer: {problems[qid]}"),
                                           answer=shown, expected=expected))
             continue
         if qid not in parsed:
@@ -99,6 +99,11 @@ def _carried(question: QuestionBase, rubric: LoadedRubric, key: dict[str, Any], 
     answer = question.answer  # type: ignore[attr-defined]  # checked at load: carry_forward needs a ref
     assert isinstance(answer, Ref)
     return rubric.solver.solve(student_id, given)[answer.ref], tuple(differing)
+
+
+def _sentence(text: str) -> str:
+    """End with a full stop, unless the text ends in a caret diagram or its own punctuation."""
+    return text if "\n" in text or text.endswith((".", "!", "?")) else text + "."
 
 
 def _expected(question: QuestionBase, rubric: LoadedRubric, key: dict[str, Any]) -> str:

@@ -98,13 +98,18 @@ class LoadedRubric:
         if refs and self.solver is None:
             raise RubricError(f"question `{refs[0][0].id}` uses `ref: {refs[0][1]}` but the rubric names no solver",
                               path=str(self.path), hint="add `solver: <module>` or write the answer as a literal")
-        if not refs:
-            return
-        key = self.key()
+        key = self.key() if refs else {}
         for question, ref in refs:
             if ref not in key:
                 raise RubricError(f"`ref: {ref}` is not a value the solver computes{did_you_mean(ref, key)}",
                                   path=str(self.path), where=f"question {question.id}")
+        for question in self.rubric.questions:
+            values = [getattr(question, "answer", None)] + [Ref(ref=m.ref) for m in question.mistakes]
+            for item in values:
+                try:
+                    question.check_reference(self.value(item, key))
+                except ValueError as exc:
+                    raise RubricError(str(exc), path=str(self.path), where=f"question {question.id}") from None
 
     def _check_carry_forward(self) -> None:
         edges: dict[str, list[str]] = {}
@@ -112,8 +117,9 @@ class LoadedRubric:
             if not question.carry_forward:
                 continue
             where = f"question {question.id}: carry_forward"
-            if self.solver is None or not isinstance(getattr(question, "answer", None), Ref):
-                raise RubricError("carry_forward needs a solver and an answer given by `ref`",
+            if (self.solver is None or not isinstance(question, NumericQuestion)
+                    or not isinstance(question.answer, Ref)):
+                raise RubricError("carry_forward needs a solver and a numeric question whose answer is a `ref`",
                                   path=str(self.path), where=where)
             names = self.solver.given_names(self.rubric.parameters)
             for name, source in question.carry_forward.items():

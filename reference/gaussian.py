@@ -16,6 +16,14 @@ KL_GENERAL_EXPRESSION = "log(sigma2/sigma1) + (sigma1^2 + (mu1 - mu2)^2)/(2*sigm
 KL_STANDARD_EXPRESSION = "(mu^2 + sigma^2 - 1 - log(sigma^2))/2"
 """KL(N(mu, sigma²) ‖ N(0, 1)), in the variables mu, sigma (log is natural)."""
 
+KL_MISTAKE_EXPRESSIONS = {
+    "kl_standard_no_half": "mu^2 + sigma^2 - 1 - log(sigma^2)",
+    "kl_standard_no_log": "(mu^2 + sigma^2 - 1)/2",
+    "kl_general_no_half": "2*log(sigma2/sigma1) + (sigma1^2 + (mu1 - mu2)^2)/sigma2^2 - 1",
+    "kl_general_no_log": "(sigma1^2 + (mu1 - mu2)^2)/(2*sigma2^2) - 1/2",
+}
+"""The common mistakes of HOMEWORK.md 4(a) as expressions: the factor ½ dropped, the log term dropped."""
+
 KL_GENERAL_VARIABLES = ("mu1", "sigma1", "mu2", "sigma2")
 """The variable names of KL_GENERAL_EXPRESSION; the sigmas must be positive."""
 

@@ -185,6 +185,7 @@ def solve(parameters: Mapping[str, Any], given: Mapping[str, float] | None = Non
             "mistake.mse_sum": mistake_mse_sum,
         }
     )
+    answers.update({f"mistake.{name}": text for name, text in gaussian.KL_MISTAKE_EXPRESSIONS.items()})
     answers.update(_scalars(no_tanh, "mistake.", "_no_tanh", ("h",)))
     answers.update(_scalars(swapped, "mistake.", "_swapped", ("ctilde",)))
     # Dropping U·h_{t-1} changes nothing at t = 1 (h0 = 0), so it is reported from t = 2 on.

@@ -50,8 +50,9 @@ def read_roster(path: str | Path) -> list[RosterStudent]:
         raise UsageError("the roster is empty", path=name, hint=ROSTER_HINT)
     header = [title.strip() for title in rows[0]]
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
-    if missing or not any(column in header for column in SIS_COLUMNS):
-        missing += [] if any(column in header for column in SIS_COLUMNS) else [" or ".join(SIS_COLUMNS)]
+    if not any(column in header for column in SIS_COLUMNS):
+        missing.append(" or ".join(SIS_COLUMNS))
+    if missing:
         raise UsageError(f"this is not a Canvas gradebook export: no {', '.join(missing)} column", path=name,
                          where="line 1", hint=ROSTER_HINT)
 
@@ -102,7 +103,8 @@ def match_roster(results: list[Result], roster: list[RosterStudent]) -> tuple[di
                 matched[index] = result
                 taken_by[index] = result.student.id
         waiting = still_waiting
+    placed = set(taken_by.values())
     unmatched = [Unmatched(result, clashes.get(result.student.id,
                            "no roster student has this SIS User ID, SIS Login ID or email"))
-                 for result in results if result.student.id not in taken_by.values()]
+                 for result in results if result.student.id not in placed]
     return matched, unmatched

@@ -66,8 +66,9 @@ def compare(student: Node, reference: Node, domains: Mapping[str, Domain], *,
     if points < 1:
         raise ValueError("points must be at least 1")
     env = sample_points(domains, points, seed)
-    expected = evaluate(reference, env)
-    got = evaluate(student, env)
+    # An expression without variables evaluates to one value: spread it over the points.
+    expected = np.broadcast_to(evaluate(reference, env), (points,))
+    got = np.broadcast_to(evaluate(student, env), (points,))
     defined = np.flatnonzero(np.isfinite(expected))
     if len(defined) < min(MIN_DEFINED_POINTS, points):
         raise ValueError(f"the reference is defined at only {len(defined)} of {points} sample "

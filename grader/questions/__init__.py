@@ -8,6 +8,7 @@ from pydantic import Field
 
 from grader.questions.base import AnswerKey, Mistake, QuestionBase, Ref, SelfTest, Verdict
 from grader.questions.choice import ChoiceQuestion
+from grader.questions.expression import ExpressionQuestion
 from grader.questions.numeric import NumericQuestion, Tolerance
 from grader.questions.shape import ShapeQuestion
 from grader.questions.text import TextQuestion
@@ -19,12 +20,13 @@ Question = Annotated[
         ChoiceQuestion,
         NumericQuestion,
         ShapeQuestion,
+        ExpressionQuestion,
         TextQuestion,
     ],
     Field(discriminator="type"),
 ]
 
 __all__ = [
-    "AnswerKey", "ChoiceQuestion", "Mistake", "NumericQuestion", "Question", "QuestionBase", "Ref",
+    "AnswerKey", "ChoiceQuestion", "ExpressionQuestion", "Mistake", "NumericQuestion", "Question", "QuestionBase", "Ref",
     "SelfTest", "ShapeQuestion", "TextQuestion", "Tolerance", "TrueFalseQuestion", "Verdict",
 ]

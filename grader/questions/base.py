@@ -123,6 +123,9 @@ class QuestionBase(BaseModel):
     def describe(self, value: Any) -> str:
         return str(value)
 
+    def check_reference(self, value: Any) -> None:
+        """Raise ValueError when a reference (or known-mistake) value is unusable for this type."""
+
     def hint(self) -> str:
         """What kind of answer is expected, for the blank template and messages."""
         return self.kind

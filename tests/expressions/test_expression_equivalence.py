@@ -75,7 +75,9 @@ STANDARD = [
     # named mistakes
     ("mu^2 + sigma^2 - 1 - log(sigma^2)", "factor", "2 times the correct one"),  # missing ½
     ("(mu^2 + sigma^2 - 1 - log(sigma^2))/4", "factor", "half the correct one"),
-    ("3/2*(mu^2 + sigma^2 - 1 - log(sigma^2))", "factor", "3/2 times the correct one"),
+    ("3/4*(mu^2 + sigma^2 - 1 - log(sigma^2))", "factor", "3/2 times the correct one"),
+    ("(mu^2 + sigma^2 - 1 - log(sigma^2))/6", "factor", "1/3 of the correct one"),
+    ("1.2345*(mu^2 + sigma^2 - 1 - log(sigma^2))", "factor", "about 2.47 times"),
     ("-(mu^2 + sigma^2 - 1 - log(sigma^2))/2", "sign", "negative of the correct one"),
     ("(1 + log(sigma^2) - mu^2 - sigma^2)/2", "sign", "negative of the correct one"),
     ("(mu^2 + sigma^2 - log(sigma^2))/2", "offset", "by a constant (+0.5)"),

@@ -1,0 +1,225 @@
+"""A TA's decisions: read an override file (review.yaml's shape), validate it, apply it to Results.
+
+The file is a YAML list of `{student, question, score, comment?}`; any other field (review.yaml
+also carries the answer, the concepts, the provisional score...) is read past. Every entry is a
+final decision: its score replaces the grader's, the question's status follows from the score
+(full points: correct, zero: incorrect, in between: partial), the total is recomputed, and the
+report shows "TA decision". Only this file sets an override; nothing a student writes can.
+
+Validation is strict and reports every bad entry at once (index, student, question, line): an
+unknown question, a score that is not a number within 0..points, an answer overridden twice, a
+key given twice in one entry. Whether each student exists is known only after grading, so the
+pipeline calls `check_students` at the end, before anything is written.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from grader.errors import OverridesError, did_you_mean
+from grader.results import Override, Result, round_score
+from grader.rubric import LoadedRubric
+
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+MAX_OVERRIDE_BYTES = 64 * 1024 * 1024  # a review.yaml for 10,000 students is ~30 MiB; more is not a TA's file
+MAX_LISTED = 10  # bad entries named in one message; more would scroll the first ones away
+FULL_MARKS_SLACK = 1e-9  # scores are sums of quarters; this only absorbs float noise
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One TA decision, with where it came from (for messages)."""
+
+    score: float
+    comment: str | None
+    entry: int  # 1-based position in the file
+    line: int
+
+    def as_override(self) -> Override:
+        return Override(score=self.score, comment=self.comment)
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """All decisions of one file, by student id and question id."""
+
+    path: str
+    by_student: dict[str, dict[str, Decision]]
+
+    def __len__(self) -> int:
+        return sum(len(decisions) for decisions in self.by_student.values())
+
+    def check_students(self, graded: Collection[str], shared_ids: Mapping[str, list[str]]) -> None:
+        """Raise OverridesError for decisions about students with no graded result in this batch.
+
+        `shared_ids` maps a student id that several files used (so none was graded) to those files.
+        """
+        problems: list[str] = []
+        for student_id, decisions in sorted(self.by_student.items()):
+            if student_id in graded:
+                continue
+            first = min(decisions.values(), key=lambda decision: decision.entry)
+            where = _where(first.entry, student_id, _question_of(decisions, first), first.line)
+            if student_id in shared_ids:
+                files = " and ".join(shared_ids[student_id])
+                problems.append(f"{where}: student `{student_id}` was not graded: {files} use the same "
+                                "student id (see problems.jsonl once they are fixed)")
+            else:
+                problems.append(f"{where}: there is no graded submission from student `{student_id}`"
+                                f"{did_you_mean(student_id, graded)}")
+        _raise_if_any(problems, self.path, "check the student ids against results.jsonl")
+
+
+def load_overrides(path: str | Path, rubric: LoadedRubric) -> Overrides:
+    """Read and validate the override file at `path` against `rubric`."""
+    name = str(path)
+    entries = _read_entries(Path(path), name)
+    by_student: dict[str, dict[str, Decision]] = {}
+    problems: list[str] = []
+    for index, (entry, line) in enumerate(entries, start=1):
+        try:
+            student_id, question_id, decision = _decision(entry, index, line, rubric)
+        except ValueError as exc:
+            problems.append(str(exc))
+            continue
+        earlier = by_student.setdefault(student_id, {}).get(question_id)
+        if earlier is not None:
+            problems.append(f"{_where(index, student_id, question_id, line)}: this answer was already decided "
+                            f"by entry {earlier.entry} (line {earlier.line}); keep one of the two")
+            continue
+        by_student[student_id][question_id] = decision
+    _raise_if_any(problems, name, "each entry needs `student`, `question` and a `score` between 0 and "
+                                  "the question's points")
+    return Overrides(path=name, by_student=by_student)
+
+
+def apply_decisions(result: Result, decisions: Mapping[str, Decision] | None, rubric: LoadedRubric) -> Result:
+    """`result` with the TA's decisions applied (a new Result; `result` is not changed)."""
+    if not decisions:
+        return result
+    questions = []
+    for graded in result.questions:
+        decision = decisions.get(graded.id)
+        if decision is None:
+            questions.append(graded)
+            continue
+        points = rubric.questions[graded.id].points
+        questions.append(graded.model_copy(update={
+            "score": round_score(decision.score), "status": status_for_score(decision.score, points),
+            "override": decision.as_override()}))
+    total = round_score(sum(question.score for question in questions))
+    return result.model_copy(update={"questions": questions, "score": total})
+
+
+def status_for_score(score: float, points: float) -> str:
+    """A decided answer is correct at full points, incorrect at zero, partial in between."""
+    if score >= points - FULL_MARKS_SLACK:
+        return "correct"
+    return "incorrect" if score <= FULL_MARKS_SLACK else "partial"
+
+
+def _decision(entry: Any, index: int, line: int, rubric: LoadedRubric) -> tuple[str, str, Decision]:
+    if not isinstance(entry, dict):
+        raise ValueError(f"entry {index} (line {line}): expected a mapping with student, question and score")
+    student = entry.get("student")
+    question = entry.get("question")
+    where = _where(index, student, question, line)
+    if isinstance(student, bool) or not isinstance(student, (str, int)) or not str(student).strip():
+        raise ValueError(f"{where}: `student` is missing or is not a student id")
+    if not isinstance(question, str) or not question.strip():
+        raise ValueError(f"{where}: `question` is missing or is not a question id (quote it if it looks like a number)")
+    question = question.strip()
+    if question not in rubric.questions:
+        raise ValueError(f"{where}: `{question}` is not a question of {rubric.id}{did_you_mean(question, rubric.questions)}")
+    if "score" not in entry:
+        raise ValueError(f"{where}: `score` is missing")
+    score = entry["score"]
+    points = rubric.questions[question].points
+    if isinstance(score, bool) or not isinstance(score, (int, float)) or not math.isfinite(score):
+        raise ValueError(f"{where}: `score` must be a number from 0 to {points:g}, not `{score}`")
+    if not -FULL_MARKS_SLACK <= score <= points + FULL_MARKS_SLACK:
+        raise ValueError(f"{where}: score {score:g} is outside 0 to {points:g} (the points of {question})")
+    comment = entry.get("comment")
+    if comment is not None and not isinstance(comment, str):
+        raise ValueError(f"{where}: `comment` must be text (put it in quotes)")
+    comment = comment.strip() if comment and comment.strip() else None
+    score = min(max(float(score), 0.0), float(points))
+    return str(student).strip(), question, Decision(score=score, comment=comment, entry=index, line=line)
+
+
+def _where(index: int, student: Any, question: Any, line: int) -> str:
+    return f"entry {index} (student {student}, question {question}, line {line})"
+
+
+def _question_of(decisions: Mapping[str, Decision], decision: Decision) -> str:
+    return next(qid for qid, item in decisions.items() if item is decision)
+
+
+def _raise_if_any(problems: list[str], name: str, hint: str) -> None:
+    if not problems:
+        return
+    if len(problems) == 1:
+        raise OverridesError(problems[0], path=name, hint=hint)
+    listed = "\n  ".join(problems[:MAX_LISTED])
+    more = f"\n  ... and {len(problems) - MAX_LISTED} more" if len(problems) > MAX_LISTED else ""
+    raise OverridesError(f"{len(problems)} entries cannot be used:\n  {listed}{more}", path=name, hint=hint)
+
+
+def _read_entries(path: Path, name: str) -> list[tuple[Any, int]]:
+    """The file's entries with their line numbers; a duplicated key inside an entry is an error.
+
+    Not `safe_yaml.load_yaml_file`: its node limit (sized for one answer sheet) is far below a
+    class's review file. The C safe loader builds plain values only, and aliases stay shared.
+    """
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_OVERRIDE_BYTES + 1)
+    except FileNotFoundError:
+        raise OverridesError("file not found", path=name, hint="check the path to the override file") from None
+    except OSError as exc:
+        raise OverridesError(f"cannot read the file ({exc.strerror})", path=name) from None
+    if len(data) > MAX_OVERRIDE_BYTES:
+        raise OverridesError(f"the file is larger than {MAX_OVERRIDE_BYTES // 2**20} MiB", path=name)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise OverridesError("the file is not UTF-8 text", path=name, hint="save it as UTF-8") from None
+    loader = LOADER(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            return []
+        if not isinstance(root, yaml.SequenceNode):
+            raise OverridesError("expected a list of entries (`- student: ...`), like review.yaml", path=name,
+                                 where=f"line {root.start_mark.line + 1}")
+        for index, node in enumerate(root.value, start=1):
+            if isinstance(node, yaml.MappingNode):
+                _check_unique_keys(node, index, name)
+        document = loader.construct_document(root)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
+        raise OverridesError(f"not valid YAML: {exc.problem or exc}", path=name, where=where,
+                             hint="check the indentation and quoting near that line") from None
+    except yaml.YAMLError as exc:
+        raise OverridesError(f"not valid YAML: {exc}", path=name) from None
+    finally:
+        loader.dispose()
+    return [(entry, node.start_mark.line + 1) for entry, node in zip(document, root.value)]
+
+
+def _check_unique_keys(node: yaml.MappingNode, index: int, name: str) -> None:
+    seen: dict[str, int] = {}
+    for key_node, _ in node.value:
+        key = str(key_node.value)
+        line = key_node.start_mark.line + 1
+        if key in seen:
+            raise OverridesError(f"entry {index}: the key `{key}` is given twice (lines {seen[key]} and {line})",
+                                 path=name, where=f"line {line}", hint="keep one of the two; the grader will not guess")
+        seen[key] = line

@@ -1,0 +1,79 @@
+"""What a worker hands back for one file: small, picklable, and only what the parent needs.
+
+A graded file becomes a `Graded`: the Result's JSON line (streamed to disk by the parent), the
+student's review-queue entries as YAML text, and a `StudentRow` — the few numbers per question
+that the gradebook and the class summary need. Whole Results never cross the process boundary
+twice and are never kept, so memory stays flat however large the class.
+"""
+
+from __future__ import annotations
+
+from array import array
+from typing import Any, NamedTuple
+
+from grader.errors import AnswerError
+from grader.results import STATUSES, Result
+from grader.rubric import LoadedRubric
+
+STATUS_CODE = {status: code for code, status in enumerate(STATUSES)}
+WRONG_STATUSES = frozenset({"incorrect", "partial"})
+COMPARED_TYPES = frozenset({"numeric", "choice", "true_false"})  # types whose wrong answers the summary compares
+
+
+class WrongAnswer(NamedTuple):
+    """A wrong answer the summary clusters and compares: question index, parsed value, mistake note."""
+
+    question: int
+    value: Any  # float for numeric, the option's value for choice, bool for true_false
+    note: str | None
+
+
+class StudentRow(NamedTuple):
+    """One student's result, compacted: what the gradebook and the summary read."""
+
+    id: str
+    name: str | None
+    email: str | None
+    total: float
+    scores: array  # per question, in rubric order ('d')
+    statuses: bytes  # per question, an index into results.STATUSES
+    wrong: tuple[WrongAnswer, ...]
+
+    def status(self, index: int) -> str:
+        return STATUSES[self.statuses[index]]
+
+
+class Graded(NamedTuple):
+    """A file that was graded."""
+
+    file: str  # path relative to the batch folder, with forward slashes
+    row: StudentRow
+    json_line: str
+    reviews: tuple[tuple[int, str], ...]  # (question index, review.yaml entry text)
+
+
+class Problem(NamedTuple):
+    """A file that could not be graded, with the message `grade FILE` prints for it."""
+
+    file: str
+    message: str
+
+
+def compact_row(result: Result, rubric: LoadedRubric) -> StudentRow:
+    """The StudentRow of a (final, overridden) Result."""
+    questions = list(rubric.questions.values())
+    wrong: list[WrongAnswer] = []
+    for index, (question, graded) in enumerate(zip(questions, result.questions)):
+        if graded.status not in WRONG_STATUSES or graded.answer is None:
+            continue
+        if question.type not in COMPARED_TYPES:  # type: ignore[attr-defined]
+            continue
+        try:
+            value = question.parse(graded.answer)
+        except (AnswerError, ValueError, TypeError):
+            continue  # a reading that does not round-trip is simply not compared
+        wrong.append(WrongAnswer(index, value, graded.note))
+    student = result.student
+    return StudentRow(id=student.id, name=student.name, email=student.email, total=result.score,
+                      scores=array("d", (q.score for q in result.questions)),
+                      statuses=bytes(STATUS_CODE[q.status] for q in result.questions), wrong=tuple(wrong))

@@ -1,0 +1,99 @@
+"""review.yaml: the queue of answers a TA must read, in the shape `--overrides` reads back.
+
+It lists every answer the grader marked `needs_review` (the free-text answers) and every answer
+that already carries a TA decision, grouped by question (a TA grades one question across the
+class, which keeps the scores consistent), then by student id. For each: student, name,
+question, points, the answer text, the concepts the patterns found, the `provisional` score
+the grader gave and `score` — the grader's provisional score, or the TA's decision when there is
+one (then `reviewed: true` and the TA's `comment`). So passing review.yaml back changes nothing
+a TA did not touch in a previous round, and running again with the new review.yaml is
+idempotent.
+
+Entries are rendered in the workers, one small YAML block each. Strings are written as
+double-quoted YAML scalars via JSON escaping (fast, and exact: the test suite round-trips
+arbitrary text), with the few characters YAML does not accept raw escaped as well.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from typing import IO, Any
+
+from grader.reports import points
+from grader.results import Result
+from grader.rubric import LoadedRubric
+
+# Characters JSON leaves raw but YAML refuses (C1 controls, DEL, BOM, non-characters) or reads as line
+# breaks inside quotes (NEL, LS, PS): written as \uXXXX, which both YAML and JSON understand.
+_YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
+
+HEADER = """\
+# Review queue of {assignment}: {count} answers to read.
+#
+# Each entry is one student's answer to one question. `provisional` is the grader's score and
+# `score` starts at it: change `score:` (0 to `points`) and, if you like, add a line
+# `comment: "..."` that the student will see. Then grade again with this file:
+#
+#   grade batch SUBMISSIONS --rubric RUBRIC --out OUT --overrides review.yaml
+#
+# Every entry in the file you pass back is a final TA decision, shown in the student's report.
+# Delete the entries you have not read yet if they should stay provisional. Other fields
+# (name, answer, concepts, ...) are for you and are ignored when the file is read back.
+"""
+
+
+def yaml_string(text: str) -> str:
+    """`text` as a double-quoted YAML scalar that reads back exactly."""
+    quoted = json.dumps(text, ensure_ascii=False)
+    return _YAML_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", quoted)
+
+
+def _scalar(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return points(value)
+    return yaml_string(str(value))
+
+
+def review_entries(provisional: Result, final: Result, rubric: LoadedRubric) -> tuple[tuple[int, str], ...]:
+    """(question index, YAML entry) for every answer to review or already decided by a TA."""
+    entries = []
+    student = final.student
+    for index, (before, after) in enumerate(zip(provisional.questions, final.questions)):
+        if before.status != "needs_review" and after.override is None:
+            continue
+        fields: list[tuple[str, Any]] = [
+            ("student", student.id), ("name", student.name), ("question", after.id),
+            ("points", rubric.questions[after.id].points), ("answer", after.answer)]
+        lines = [f"  {key}: {_scalar(value)}" for key, value in fields]
+        concepts = before.concepts or []
+        lines.append("  concepts: [" + ", ".join(yaml_string(concept) for concept in concepts) + "]")
+        lines.append(f"  provisional: {_scalar(before.score)}")
+        lines.append(f"  score: {_scalar(after.score)}")
+        if after.override is not None:
+            lines.append("  reviewed: true")
+            if after.override.comment:
+                lines.append(f"  comment: {_scalar(after.override.comment)}")
+        entries.append((index, "-" + "\n".join(lines)[1:] + "\n"))
+    return tuple(entries)
+
+
+def write_review(stream: IO[str], rubric: LoadedRubric, entries: Iterable[tuple[int, str]], count: int) -> None:
+    """Write review.yaml: the header, then the entries (already sorted by question, student)."""
+    stream.write(HEADER.format(assignment=rubric.id, count=count))
+    questions = list(rubric.questions.values())
+    current = None
+    for index, text in entries:
+        if index != current:
+            current = index
+            question = questions[index]
+            title = f": {question.title}" if question.title else ""
+            stream.write(f"\n# ---- {question.id}{title} ({points(question.points)} points)\n".replace("\n#", "\n# ", 0))
+        stream.write(text)
+    if count == 0:
+        stream.write("[]\n")

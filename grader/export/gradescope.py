@@ -1,0 +1,162 @@
+"""The Gradescope autograder: grade the upload in /autograder/submission, write results/results.json.
+
+Gradescope's container: `submission/` holds the student's upload, `submission_metadata.json` who
+submitted, `source/` the unzipped autograder, and `results/results.json` is what we must leave
+behind. Whatever the upload holds, a valid results.json is written: a file we cannot grade scores
+0 with the message that says why, never a crashed autograder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from grader.errors import GraderError, SubmissionError
+from grader.export.results_io import question_score
+from grader.grading import check_assignment, grade_submission
+from grader.output import write_atomic
+from grader.questions.base import Visibility
+from grader.reports import render_template
+from grader.results import QuestionResult, Result
+from grader.rubric import LoadedRubric, find_rubric, load_rubric
+from grader.submission import load_submission
+
+DEFAULT_ROOT = "/autograder"
+UPLOAD_SUFFIXES = (".yaml", ".yml")
+PREFERRED_NAMES = ("submit.yaml", "submit.yml")  # the name the problem sheet asks for
+LISTED_FILES = 10  # an error message names at most this many uploaded files
+FULL_MARKS_SLACK = 1e-9  # scores are rounded to 4 decimals; anything closer to full is full
+INTERNAL_ERROR = ("The autograder failed on this upload (an internal error: {kind}). Your instructor can see the "
+                  "details; please tell them.")
+
+
+class GradescopeTest(BaseModel):
+    """One question, as a Gradescope test case."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    number: str
+    score: float
+    max_score: float
+    status: Literal["passed", "failed"]
+    output: str
+    output_format: Literal["md"] = "md"
+    visibility: Visibility = "visible"
+
+
+class GradescopeResults(BaseModel):
+    """The whole results.json (Gradescope's autograder specification)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    score: float
+    output: str
+    output_format: Literal["md"] = "md"
+    tests: list[GradescopeTest] = Field(default_factory=list)
+
+
+def run_gradescope(root: Path, rubric_path: str | None = None) -> GradescopeResults:
+    """Grade the upload under `root`; every failure becomes a score of 0 with its message."""
+    submission_dir = root / "submission"
+    try:
+        result, rubric = grade_upload(root, rubric_path)
+    except GraderError as exc:
+        return error_results(str(exc).replace(f"{submission_dir}{os.sep}", ""))
+    except Exception as exc:  # noqa: BLE001  a bug must still leave a results.json behind
+        traceback.print_exc(file=sys.stderr)
+        return error_results(INTERNAL_ERROR.format(kind=type(exc).__name__))
+    return gradescope_results(result, rubric)
+
+
+def grade_upload(root: Path, rubric_path: str | None = None) -> tuple[Result, LoadedRubric]:
+    """Find the student's YAML, fill in name and email from Gradescope's metadata, and grade it."""
+    path = find_upload(root / "submission")
+    submission, warnings = load_submission(path)
+    name, email = submitter(root / "submission_metadata.json")
+    student = submission.student.model_copy(update={"name": submission.student.name or name,
+                                                    "email": submission.student.email or email})
+    submission = submission.model_copy(update={"student": student})
+    rubric = load_rubric(rubric_path or find_rubric(submission.assignment, str(path)))
+    check_assignment(submission, rubric, str(path))
+    return grade_submission(submission, rubric, warnings=warnings), rubric
+
+
+def find_upload(folder: Path) -> Path:
+    """The one YAML file of the upload (a `submit.yaml` wins when there are several)."""
+    if not folder.is_dir():
+        raise SubmissionError("the upload is empty", hint="upload your submit.yaml")
+    files = sorted(path for path in folder.rglob("*") if path.is_file() and not path.is_symlink()
+                   and not any(part.startswith(".") or part == "__MACOSX" for part in path.relative_to(folder).parts))
+    candidates = [path for path in files if path.suffix.lower() in UPLOAD_SUFFIXES]
+    if len(candidates) > 1:
+        candidates = [path for path in candidates if path.name.lower() in PREFERRED_NAMES] or candidates
+    if len(candidates) == 1:
+        return candidates[0]
+    names = ", ".join(str(path.relative_to(folder)) for path in (candidates or files)[:LISTED_FILES])
+    if not candidates:
+        found = f"; the upload holds: {names}" if names else ""
+        raise SubmissionError(f"there is no .yaml file in the upload{found}", hint="upload your submit.yaml")
+    raise SubmissionError(f"the upload holds several YAML files ({names}) and none is called submit.yaml",
+                          hint="upload one file, submit.yaml")
+
+
+def submitter(metadata_path: Path) -> tuple[str | None, str | None]:
+    """The first submitter's name and email from submission_metadata.json; (None, None) when unreadable."""
+    try:
+        users = json.loads(metadata_path.read_text(encoding="utf-8")).get("users") or []
+        user = users[0] if isinstance(users[0], dict) else {}
+    except (OSError, ValueError, AttributeError, IndexError, KeyError, TypeError):
+        return None, None
+    name, email = user.get("name"), user.get("email")
+    return (name.strip() or None if isinstance(name, str) else None,
+            email.strip() or None if isinstance(email, str) else None)
+
+
+def gradescope_results(result: Result, rubric: LoadedRubric) -> GradescopeResults:
+    """One test per question, visibility from the rubric; the summary above them names no question."""
+    tests = [gradescope_test(question, rubric) for question in result.questions]
+    visible = [test for test in tests if test.visibility == "visible"]
+    student = result.student
+    output = render_template(
+        "gradescope_output.md.j2", error_lines=[], result=result, title=_md(rubric.rubric.title),
+        who=_md(f"{student.name} ({student.id})" if student.name else student.id),
+        show_total=len(visible) == len(tests),
+        review=sum(1 for q, test in zip(result.questions, tests)
+                   if test.visibility == "visible" and q.status == "needs_review" and q.override is None))
+    return GradescopeResults(score=result.score, output=output, tests=tests)
+
+
+def gradescope_test(question: QuestionResult, rubric: LoadedRubric) -> GradescopeTest:
+    """Passed only with full marks: a provisional (needs_review) answer below full marks is failed for now."""
+    spec = rubric.questions.get(question.id)
+    score = question_score(question)
+    comment = question.override.comment if question.override else None
+    output = render_template("gradescope_test.md.j2", question=question, feedback=_md(question.feedback),
+                             comment=_md(comment) if comment else None)
+    return GradescopeTest(
+        name=spec.title if spec is not None and spec.title else question.id, number=question.id, score=score,
+        max_score=question.max_score, status="passed" if score >= question.max_score - FULL_MARKS_SLACK else "failed",
+        output=output.strip(), visibility=spec.visibility if spec is not None else "visible")
+
+
+def error_results(message: str) -> GradescopeResults:
+    lines = [_md(line.strip()) for line in message.splitlines() if line.strip()]
+    return GradescopeResults(score=0.0, output=render_template("gradescope_output.md.j2", error_lines=lines).strip())
+
+
+def write_results(root: Path, results: GradescopeResults) -> Path:
+    path = root / "results" / "results.json"
+    write_atomic(path, json.dumps(results.model_dump(), indent=2, ensure_ascii=False) + "\n")
+    return path
+
+
+def _md(text: str) -> str:
+    """Text for Markdown that Gradescope renders: raw HTML is shown, never interpreted."""
+    return text.replace("&", "&amp;").replace("<", "&lt;")
