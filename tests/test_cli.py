@@ -92,7 +92,7 @@ def test_every_format(capsys, fmt, marker):
 def test_output_file(capsys, tmp_path):
     target = tmp_path / "feedback.html"
     code, _, err = run(capsys, str(SUBMISSIONS / "correct.yaml"), "--format", "html", "-o", str(target))
-    assert code == 0 and target.read_text().startswith("<!DOCTYPE html>") and "32/32" in err
+    assert code == 0 and target.read_text().startswith("<!DOCTYPE html>") and "36/36" in err
 
 
 def test_usage_errors_exit_2(capsys):

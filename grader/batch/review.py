@@ -92,8 +92,8 @@ def write_review(stream: IO[str], rubric: LoadedRubric, entries: Iterable[tuple[
         if index != current:
             current = index
             question = questions[index]
-            title = f": {question.title}" if question.title else ""
-            stream.write(f"\n# ---- {question.id}{title} ({points(question.points)} points)\n".replace("\n#", "\n# ", 0))
+            title = f": {' '.join(question.title.split())}" if question.title else ""
+            stream.write(f"\n# ---- {question.id}{title} ({points(question.points)} points)\n")
         stream.write(text)
     if count == 0:
         stream.write("[]\n")

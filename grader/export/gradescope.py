@@ -130,7 +130,7 @@ def gradescope_results(result: Result, rubric: LoadedRubric) -> GradescopeResult
         show_total=len(visible) == len(tests),
         review=sum(1 for q, test in zip(result.questions, tests)
                    if test.visibility == "visible" and q.status == "needs_review" and q.override is None))
-    return GradescopeResults(score=result.score, output=output, tests=tests)
+    return GradescopeResults(score=result.score, output=output.strip(), tests=tests)
 
 
 def gradescope_test(question: QuestionResult, rubric: LoadedRubric) -> GradescopeTest:

@@ -8,6 +8,7 @@ there is exactly one way to do so; `sigma3` for a question without a variable si
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from typing import Literal, Sequence
 
@@ -17,6 +18,7 @@ from .symbols import FUNCTION_ALIASES
 __all__ = ["AmbiguousName", "NameKind", "Piece", "UnknownName", "Vocabulary"]
 
 NameKind = Literal["variable", "function", "constant"]
+_VARIABLE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*\Z")  # subscripts are read into the name: sigma_2 -> sigma2
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,13 @@ class Vocabulary:
     """The names a question's answers may use: its variables, the functions and the constants."""
 
     def __init__(self, variables: Sequence[str]) -> None:
+        """Raises TypeError/ValueError for a declaration that is not a list of plain names."""
+        if isinstance(variables, str):
+            raise TypeError("variables must be a sequence of names, not one string")
+        for name in variables:
+            if not _VARIABLE_NAME.match(name) or name.lower() in FUNCTION_ALIASES:
+                raise ValueError(f"{name!r} cannot be a variable name: use letters then digits, "
+                                 "and not a function's name")
         self.variables = tuple(variables)
         # Variables shadow constants: a question may call a variable `e`.
         self._exact: dict[str, Piece] = {name: Piece("constant", name, 0) for name in CONSTANTS}

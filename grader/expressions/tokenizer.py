@@ -26,6 +26,7 @@ _NUMBER = re.compile(r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _COMMAND = re.compile(r"\\([A-Za-z]+|.)", re.DOTALL)
 _LETTERS = frozenset(string.ascii_letters)
 _DIGITS = frozenset(string.digits)
+_LONGEST_NAME_SHOWN = 24  # a 999-letter "name" should not fill the error message
 
 
 @dataclass(frozen=True)
@@ -73,8 +74,7 @@ class _Tokenizer:
             start = self.index
             if character.isspace():
                 self.index += 1
-            elif character in _DIGITS or (character == "." and source[start + 1:start + 2] in _DIGITS
-                                          and start + 1 < len(source)):
+            elif character in _DIGITS or (character == "." and source[start + 1:start + 2] in _DIGITS):
                 self.number()
             elif character in _LETTERS or character in symbols.GREEK_LETTERS:
                 self.word()
@@ -139,7 +139,7 @@ class _Tokenizer:
 
     def vulgar_fraction(self) -> None:
         start = self.index
-        if self.source[start - 1:start] in _DIGITS and start > 0:
+        if self.source[start - 1:start] in _DIGITS:
             raise self.error(f"write a mixed number like 2½ as 2.5 or 5/2 (at {start + 1})", start)
         character = self.source[start]
         self.emit("number", character, start, 1, value=symbols.VULGAR_FRACTIONS[character])
@@ -208,13 +208,13 @@ class _Tokenizer:
                                  "braces, as in sigma_{1}", underscore)
             taken = [i for i in inner if not source[i].isspace()]
             self.index = end + 1
-        elif source[start:start + 1] in _DIGITS and start < len(source):
+        elif source[start:start + 1] in _DIGITS:
             end = start
             while end < len(source) and source[end] in _DIGITS:
                 end += 1
             taken = list(range(start, end))
             self.index = end
-        elif source[start:start + 1] in _LETTERS and start < len(source):
+        elif source[start:start + 1] in _LETTERS:
             taken = [start]
             self.index = start + 1
         else:
@@ -226,11 +226,14 @@ class _Tokenizer:
     def resolve(self, characters: list[str], positions: list[int], start: int) -> None:
         word = "".join(characters)
         typed = self.text[start:self.index]
+        if len(typed) > _LONGEST_NAME_SHOWN:
+            typed = typed[:_LONGEST_NAME_SHOWN] + "…"
         try:
             pieces = self.vocabulary.resolve(word)
         except UnknownName:
-            variables = ", ".join(self.vocabulary.variables) or "none"
-            message = f"`{typed}` is not a variable of this question; the variables are {variables}"
+            variables = self.vocabulary.variables
+            message = f"`{typed}` is not a variable of this question; " + (
+                f"the variables are {', '.join(variables)}" if variables else "it has no variables")
             suggestion = self.vocabulary.suggestion(word)
             if suggestion:
                 message += f" (did you mean {suggestion}?)"
@@ -240,7 +243,7 @@ class _Tokenizer:
                              "put * between them", start) from None
         for piece in pieces:
             position = positions[piece.offset]
-            self.tokens.append(Token(piece.kind, piece.name, position, typed))
+            self.tokens.append(Token(piece.kind, piece.name, position, self.text[start:self.index]))
 
     def command(self) -> None:
         start = self.index

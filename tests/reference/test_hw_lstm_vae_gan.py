@@ -47,6 +47,8 @@ OUTPUT_NAMES = {
     "mistake.ctilde1_swapped", "mistake.ctilde2_swapped",
     "mistake.f2_no_recurrent", "mistake.i2_no_recurrent", "mistake.ctilde2_no_recurrent",
     "mistake.o2_no_recurrent", "mistake.c2_no_recurrent", "mistake.h2_no_recurrent",
+    "mistake.kl_standard_no_half", "mistake.kl_standard_no_log",
+    "mistake.kl_general_no_half", "mistake.kl_general_no_log",
 }  # fmt: skip
 
 
