@@ -105,3 +105,14 @@ def test_usage_errors_exit_2(capsys):
 def test_help_lists_the_commands(capsys):
     code, out, _ = run(capsys, "--help")
     assert code == 0 and "grade key RUBRIC" in out and "grade validate RUBRIC" in out
+
+
+def test_rubric_found_outside_a_checkout(tmp_path):
+    """From any folder, the rubric comes with the package (installed) or the checkout (editable)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "grader", str(SUBMISSIONS / "correct.yaml")], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Score:   36 / 36" in done.stdout

@@ -18,7 +18,8 @@ from .symbols import FUNCTION_ALIASES
 __all__ = ["AmbiguousName", "NameKind", "Piece", "UnknownName", "Vocabulary"]
 
 NameKind = Literal["variable", "function", "constant"]
-_VARIABLE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*\Z")  # subscripts are read into the name: sigma_2 -> sigma2
+# Letters then digits: subscripts are read into the name, so `sigma_2` is the variable sigma2.
+_VARIABLE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*\Z")
 
 
 @dataclass(frozen=True)

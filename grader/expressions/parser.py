@@ -8,7 +8,7 @@ Grammar, loosest binding first (implicit multiplication binds exactly like `*`):
     power      := primary ("^" signed)?                      right-associative: a^b^c = a^(b^c)
     primary    := number | variable | constant | "(" expression ")" | "|" expression "|"
                 | function argument | \\frac arg arg
-    argument   := "(" expression ")" | power                  ln σ² = ln(σ²); log 2 sigma = log(2)·sigma
+    argument   := "(" expression ")" | power                 ln σ² = ln(σ²); log 2 mu = log(2)·mu
 
 A function followed by brackets takes their content, so `log(x)^2` is (log x)², and
 `sin^2 x` is (sin x)². Nesting, size and length are bounded (MAX_DEPTH, MAX_NODES, MAX_LENGTH).
@@ -26,7 +26,7 @@ from .tokenizer import Token, tokenize
 __all__ = ["MAX_DEPTH", "MAX_LENGTH", "MAX_NODES", "parse"]
 
 MAX_LENGTH = 1000  # a closed form is a line or two; capping the text first bounds all later work
-MAX_DEPTH = 100  # far beyond any real answer, far inside Python's recursion limit (≤ 5 frames a level)
+MAX_DEPTH = 100  # far beyond real answers, inside Python's recursion limit (≤ 5 frames a level)
 MAX_NODES = 400  # ten times the general KL's tree; bounds evaluation and printing work
 
 _PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2}
@@ -165,7 +165,8 @@ class _Parser:
     def reduce(self, operands: list[Node], operators: list[Token]) -> None:
         operator = operators.pop()
         right, left = operands.pop(), operands.pop()
-        operands.append(self.build(Binary(operator.text, left, right), operator.position))  # type: ignore[arg-type]
+        node = Binary(operator.text, left, right)  # type: ignore[arg-type]
+        operands.append(self.build(node, operator.position))
 
     def signed(self) -> Node:
         signs: list[Token] = []
@@ -253,8 +254,8 @@ class _Parser:
         if self.is_op(self.peek(), "^"):  # sin^2 x means (sin x)^2
             caret = self.advance()
             if self.peek().kind != "number":
-                raise self.error(f"write a power of {name} as {name}(x)^2 (at {caret.position + 1})",
-                                 caret.position)
+                raise self.error(f"write a power of {name} as {name}(x)^2 "
+                                 f"(at {caret.position + 1})", caret.position)
             exponent = self.primary()
         index = None
         if name == "sqrt" and token.latex and self.peek().text == "[":  # \sqrt[3]{x}

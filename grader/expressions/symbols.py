@@ -61,4 +61,6 @@ LATEX_SIZING: frozenset[str] = frozenset(
 LATEX_SPACES: frozenset[str] = frozenset({",", ";", ":", "!", " ", "quad", "qquad"})
 LATEX_WRAPPERS: frozenset[str] = frozenset({"mathrm", "operatorname", "text", "textrm", "mathit"})
 LATEX_BARS: frozenset[str] = frozenset({"lvert", "rvert", "vert"})
-MATH_DELIMITERS: tuple[tuple[str, str], ...] = (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]"))
+MATH_DELIMITERS: tuple[tuple[str, str], ...] = (
+    ("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]"),
+)  # stripped when they surround the whole answer

@@ -54,8 +54,9 @@ def _mask_math_delimiters(text: str) -> str:
         inner = text[start:end]
         if len(inner) >= len(opening) + len(closing) and inner.startswith(opening) \
                 and inner.endswith(closing):
-            return (text[:start] + " " * len(opening) + text[start + len(opening):end - len(closing)]
-                    + " " * len(closing) + text[end:])
+            inside = text[start + len(opening):end - len(closing)]
+            return (text[:start] + " " * len(opening) + inside + " " * len(closing)
+                    + text[end:])
     return text
 
 
@@ -74,7 +75,8 @@ class _Tokenizer:
             start = self.index
             if character.isspace():
                 self.index += 1
-            elif character in _DIGITS or (character == "." and source[start + 1:start + 2] in _DIGITS):
+            elif character in _DIGITS or (character == "." and source[start + 1:start + 2]
+                                          in _DIGITS):
                 self.number()
             elif character in _LETTERS or character in symbols.GREEK_LETTERS:
                 self.word()
@@ -104,15 +106,18 @@ class _Tokenizer:
     def error(self, message: str, position: int) -> ExpressionError:
         return ExpressionError(message, self.text, position)
 
-    def emit(self, kind: TokenKind, text: str, start: int, length: int, **extra: object) -> None:
-        self.tokens.append(Token(kind, text, start, self.source[start:start + length], **extra))  # type: ignore[arg-type]
+    def emit(self, kind: TokenKind, text: str, start: int, length: int, *, value: float = 0.0,
+             latex: bool = False) -> None:
+        source = self.source[start:start + length]
+        self.tokens.append(Token(kind, text, start, source, value, latex))
         self.index = start + length
 
     def unexpected(self, character: str, position: int) -> ExpressionError:
         column = position + 1
         around = self.source[position - 1:position] + self.source[position + 1:position + 2]
         if character == "," and len(around) == 2 and set(around) <= _DIGITS:
-            return self.error(f"use a decimal point, not a comma, in the number at {column}", position)
+            return self.error(f"use a decimal point, not a comma, in the number at {column}",
+                              position)
         if character == "=":
             return self.error(f"unexpected '=' at {column}: type only the expression, "
                               "without a name or '='", position)

@@ -277,6 +277,14 @@ def test_caret_in_a_long_input_points_at_the_problem() -> None:
     assert line.startswith("…") and line.endswith("…") and len(line) < 80
 
 
+def test_unknown_name_messages_stay_short() -> None:
+    with pytest.raises(ExpressionError) as caught:
+        parse("q" * 999, KL)
+    assert caught.value.message.startswith("`" + "q" * 24 + "…` is not a variable")
+    with pytest.raises(ExpressionError, match="it has no variables"):
+        parse("2x", ())
+
+
 def test_ambiguous_split_is_an_error() -> None:
     with pytest.raises(ExpressionError, match="more than one way"):
         parse("abc", ("a", "b", "c", "ab", "bc"))
