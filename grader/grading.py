@@ -8,8 +8,8 @@ from grader.answers import MISSING, Twice, resolve_answers
 from grader.errors import AnswerError, SubmissionError
 from grader.questions import AnswerKey, QuestionBase, Ref, Verdict
 from grader.results import QuestionResult, Result, round_score
-from grader.rubric import LoadedRubric
-from grader.submission import Submission
+from grader.rubric import LoadedRubric, find_rubric, load_rubric
+from grader.submission import Submission, load_submission
 
 MISSING_FEEDBACK = "No answer was found for this question."
 
@@ -113,9 +113,6 @@ def _expected(question: QuestionBase, rubric: LoadedRubric, key: dict[str, Any])
 
 def grade_file(path: str, rubric_path: str | None = None, *, reveal: bool = False) -> tuple[Result, LoadedRubric]:
     """Load a submit.yaml, find its rubric (--rubric, ./rubrics/, the installed ones) and grade it."""
-    from grader.rubric import find_rubric, load_rubric
-    from grader.submission import load_submission
-
     submission, warnings = load_submission(path)
     rubric = load_rubric(rubric_path or find_rubric(submission.assignment, path))
     check_assignment(submission, rubric, path)

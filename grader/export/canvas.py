@@ -21,6 +21,14 @@ from grader.results import Result
 IDENTITY_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 POINTS_POSSIBLE = "    Points Possible"  # Canvas writes it indented; its importer looks for "Points Possible"
 TITLE_WITH_ID = re.compile(r"^(?P<title>.+) \((?P<id>\d+)\)$")  # how the importer reads `Title (id)`
+IMPORT_STEPS = """\
+Import into Canvas:
+  1. (optional) Grades > Export > Export Entire Gradebook, and pass that file as --roster: rows then
+     carry Canvas's own ids and sections, and students are matched by SIS User ID, SIS Login ID, email.
+  2. Grades > Import, choose the CSV, Upload Data.
+  3. Canvas previews the changes: check the assignment and the students it lists, then Upload Scores.
+  4. Submissions that matched nobody on the roster are in unmatched.csv beside the CSV.
+"""
 TOTAL_COLUMNS = re.compile(r"Current Score|Current Points|Current Grade|Final Score|Final Points|Final Grade")
 
 

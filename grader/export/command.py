@@ -26,6 +26,9 @@ def _out_argument(parser: argparse.ArgumentParser, target: str) -> None:
 
 
 def _add_canvas(parser: argparse.ArgumentParser) -> None:
+    from grader.export.canvas import IMPORT_STEPS
+
+    parser.epilog = IMPORT_STEPS
     _out_argument(parser, "canvas")
     parser.add_argument("--assignment", required=True, metavar="TITLE", help="the assignment's title in Canvas")
     parser.add_argument("--assignment-id", metavar="ID", help="its Canvas id (the number in its URL), so the "
@@ -38,8 +41,9 @@ def _add_canvas(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_moodle(parser: argparse.ArgumentParser) -> None:
-    from grader.export.moodle import DEFAULT_ID_FIELD, MOODLE_ID_FIELDS
+    from grader.export.moodle import DEFAULT_ID_FIELD, IMPORT_STEPS, MOODLE_ID_FIELDS
 
+    parser.epilog = IMPORT_STEPS
     _out_argument(parser, "moodle")
     parser.add_argument("--item", required=True, metavar="NAME", help="the Moodle grade item, e.g. \"Homework 3\"")
     parser.add_argument("--id-field", choices=MOODLE_ID_FIELDS, default=DEFAULT_ID_FIELD,
@@ -51,6 +55,9 @@ def _add_csv(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_gradescope_zip(parser: argparse.ArgumentParser) -> None:
+    from grader.export.gradescope_zip import SETUP_STEPS
+
+    parser.epilog = SETUP_STEPS
     parser.add_argument("rubric", metavar="RUBRIC", help="the rubric the autograder grades with")
     parser.add_argument("-o", "--output", metavar="FILE", default=DEFAULT_ZIP,
                         help=f"where to write the zip (default: {DEFAULT_ZIP})")
@@ -66,7 +73,7 @@ def _run_canvas(args: argparse.Namespace) -> int:
     results = read_results(args.out)
     export = canvas_rows(results, column=column, roster=roster, points_possible=args.points_possible,
                          missing_as_zero=args.missing_as_zero)
-    output = _write_csv(args, "canvas", export.rows)
+    output = _write_csv(args, "canvas", export.rows, len(export.rows) - 1 - args.points_possible)
     if roster is not None:
         _unmatched(output, export.unmatched)
         if export.without_submission:
@@ -81,7 +88,7 @@ def _run_moodle(args: argparse.Namespace) -> int:
     from grader.export.results_io import read_results
 
     export = moodle_rows(read_results(args.out), item=args.item, id_field=args.id_field)
-    output = _write_csv(args, "moodle", export.rows)
+    output = _write_csv(args, "moodle", export.rows, len(export.rows) - 1)
     if export.unmatched:
         _unmatched(output, export.unmatched)
     return EXIT_OK
@@ -92,7 +99,8 @@ def _run_csv(args: argparse.Namespace) -> int:
     from grader.export.spreadsheet import spreadsheet_rows
 
     # A byte order mark: Excel reads UTF-8 names correctly only with one.
-    _write_csv(args, "csv", spreadsheet_rows(read_results(args.out)), byte_order_mark=True)
+    rows = spreadsheet_rows(read_results(args.out))
+    _write_csv(args, "csv", rows, len(rows) - 1, byte_order_mark=True)
     return EXIT_OK
 
 
@@ -106,12 +114,13 @@ def _run_gradescope_zip(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _write_csv(args: argparse.Namespace, target: str, rows: list, *, byte_order_mark: bool = False) -> Path:
+def _write_csv(args: argparse.Namespace, target: str, rows: list, students: int, *,
+               byte_order_mark: bool = False) -> Path:
     from grader.export.results_io import PROBLEMS_FILE, count_problems
 
     output = Path(args.output) if args.output else Path(args.out) / DEFAULT_OUTPUTS[target]
     write_atomic(output, csv_text(rows, byte_order_mark=byte_order_mark))
-    print(f"wrote {output}: {len(rows) - 1} row(s)", file=sys.stderr)
+    print(f"wrote {output}: {students} student(s)", file=sys.stderr)
     if problems := count_problems(args.out):
         print(f"note: {problems} file(s) could not be graded, so their students have no grade here "
               f"(see {Path(args.out) / PROBLEMS_FILE})", file=sys.stderr)
@@ -139,7 +148,8 @@ def export_parser() -> argparse.ArgumentParser:
     targets = parser.add_subparsers(dest="target", required=True, metavar="{" + ",".join(EXPORT_TARGETS) + "}")
     for target in EXPORT_TARGETS:
         summary, add_arguments, _ = EXPORTERS[target]
-        sub = targets.add_parser(target, help=summary, description=summary + ".")
+        sub = targets.add_parser(target, help=summary, description=summary + ".",
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
         sub.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
         add_arguments(sub)
     return parser

@@ -138,8 +138,10 @@ def gradescope_test(question: QuestionResult, rubric: LoadedRubric) -> Gradescop
     spec = rubric.questions.get(question.id)
     score = question_score(question)
     comment = question.override.comment if question.override else None
+    provisional = question.status == "needs_review" and question.override is None
     output = render_template("gradescope_test.md.j2", question=question, feedback=_md(question.feedback),
-                             comment=_md(comment) if comment else None)
+                             comment=_md(comment) if comment else None,
+                             provisional_note=provisional and "provisional" not in question.feedback.lower())
     return GradescopeTest(
         name=spec.title if spec is not None and spec.title else question.id, number=question.id, score=score,
         max_score=question.max_score, status="passed" if score >= question.max_score - FULL_MARKS_SLACK else "failed",

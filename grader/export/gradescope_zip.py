@@ -33,6 +33,15 @@ SKIPPED_SUFFIXES = (".pyc", ".pyo")
 ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can hold: same input, same bytes
 EXECUTABLES = frozenset({"setup.sh", "run_autograder"})
 
+SETUP_STEPS = """\
+Set up on Gradescope:
+  1. Create a Programming Assignment worth the rubric's total points.
+  2. Configure Autograder: upload this zip (an Ubuntu base image with Python 3.10 or later),
+     Update Autograder. setup.sh installs the grader bundled in the zip (only PyPI is contacted).
+  3. Test Autograder with a correct and a broken submit.yaml; students upload their submit.yaml.
+  A question's `visibility` in the rubric (visible, hidden, after_due_date) is its test's visibility.
+"""
+
 SETUP_SH = """\
 #!/usr/bin/env bash
 # Gradescope runs this once, as root, while it builds the autograder image.

@@ -22,6 +22,16 @@ MOODLE_ID_FIELDS: tuple[str, ...] = get_args(MoodleIdField)
 DEFAULT_ID_FIELD: MoodleIdField = "idnumber"  # our student id is the course's id; Moodle keeps it as "ID number"
 ID_COLUMN_TITLES = {"email": "Email address", "idnumber": "ID number", "username": "Username"}  # Moodle's own names
 FEEDBACK_COLUMN = "Feedback"
+IMPORT_STEPS = """\
+Import into Moodle (set the grade item's maximum grade to the assignment's points first):
+  1. In the course: Grades > Import > CSV file. Upload the CSV; encoding UTF-8, separator Comma.
+  2. The mapping step. "Identify user by": Map from = the file's first column (Email address,
+     ID number or Username), Map to = the same user field (email address, ID number, username).
+  3. "Grade item mappings": map the item's column (e.g. "Homework 3") to that grade item, and
+     "Feedback" to the same item under the list's Feedback heading. Then Upload grades.
+  4. Moodle reports the users it could not find; submissions without the identity field are in
+     unmatched.csv beside the CSV.
+"""
 
 
 @dataclass(frozen=True)

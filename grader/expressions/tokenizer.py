@@ -1,7 +1,13 @@
 """Turn answer text (calculator style, unicode or LaTeX) into a flat list of tokens.
 
 Every token keeps the 0-based position of its first character in the original text, so errors
-can point at it. Anything that is not on the whitelist below is an ExpressionError.
+can point at it. Anything that is not on the whitelist below is an ExpressionError. Choices:
+
+- `2e-3` is the number 0.002 (a number's exponent wins); `2e` and `2e^x` use the constant e.
+- `**` is `^`; `σ²` is σ^2 and `σ⁻¹` is σ^-1; `½` is 0.5 (but `2½` is an error).
+- A name's subscript joins it: `sigma_2`, `sigma_{2}`, `\\sigma_2`, `σ₂` and `σ2` are sigma2.
+- A run of letters is resolved by names.Vocabulary: `musigma` is mu·sigma, `sigma3` an error.
+- LaTeX commands end at the first non-letter, as in LaTeX: `\\sigmax` is an unknown command.
 """
 
 from __future__ import annotations
@@ -70,6 +76,8 @@ class _Tokenizer:
 
     def run(self) -> list[Token]:
         source = self.source
+        if "=" in source:  # "KL = …": say so first, rather than that KL is not a variable
+            raise self.unexpected("=", source.index("="))
         while self.index < len(source):
             character = source[self.index]
             start = self.index

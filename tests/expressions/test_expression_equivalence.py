@@ -94,7 +94,7 @@ STANDARD = [
     ("x^2 + sigma^2", ERROR, "`x` is not a variable of this question"),
     ("mu^2 + sigma3", ERROR, "`sigma3` is not a variable"),
     ("0.5*(mu^2+sigma^2-1 - log(sigma)", ERROR, "never closed"),
-    ("KL = 0.5*(mu^2+sigma^2-1) - log(sigma)", ERROR, "not a variable"),
+    ("KL = 0.5*(mu^2+sigma^2-1) - log(sigma)", ERROR, "type only the expression"),
 ]
 
 GENERAL = [

@@ -237,7 +237,7 @@ ERRORS = [
     ("1.2.3", "at most one decimal point", 3),
     ("sigma^2 + 2,5", "use a decimal point, not a comma", 11),
     ("log(mu, 2)", "unexpected ',' at 7", 6),
-    ("KL = mu", "`KL` is not a variable", 0),
+    ("KL = mu", "unexpected '=' at 4: type only the expression", 3),
     ("mu = 1", "unexpected '=' at 4: type only the expression", 3),
     ("mu_", "'_' at 3 must be followed by a subscript", 2),
     ("sigma_{x+1}", "the subscript at 6 must be letters or digits", 5),
