@@ -93,7 +93,7 @@ def write_review(stream: IO[str], rubric: LoadedRubric, entries: Iterable[tuple[
             current = index
             question = questions[index]
             title = f": {' '.join(question.title.split())}" if question.title else ""
-            stream.write(f"\n# ---- {question.id}{title} ({points(question.points)} points)\n")
+            stream.write(f"\n# ---- {question.id}{title} ({points(question.points)} point{"" if question.points == 1 else "s"})\n")
         stream.write(text)
     if count == 0:
         stream.write("[]\n")
