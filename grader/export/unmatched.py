@@ -38,10 +38,11 @@ def write_unmatched(output: Path, unmatched: list[Unmatched]) -> Path:
     return path
 
 
-def report_unmatched(unmatched: list[Unmatched], listing: Path, stream: TextIO = sys.stderr) -> None:
+def report_unmatched(unmatched: list[Unmatched], listing: Path, stream: TextIO | None = None) -> None:
     """Warn on stderr, one line per submission (up to LISTED_ON_STDERR)."""
     if not unmatched:
         return
+    stream = stream or sys.stderr  # looked up now: tests and callers may have replaced it
     print(f"warning: {len(unmatched)} graded submission(s) are not in the export; all are listed in {listing}:",
           file=stream)
     for item in unmatched[:LISTED_ON_STDERR]:

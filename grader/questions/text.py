@@ -71,7 +71,7 @@ class TextQuestion(QuestionBase):
         credit = min(1.0, sum(concept.points for concept in found) / self.points)
         if found:
             feedback = (f"Provisional score: your answer mentions {len(found)} of the {len(self.concepts)} "
-                        f"ideas we look for. A TA will read it and decide the final score.")
+                        f"idea{'s' if len(self.concepts) != 1 else ''} we look for. A TA will read it and decide the final score.")
         else:
             feedback = ("Provisional score 0: we did not recognise the key ideas. A TA will read your answer "
                         "and decide the final score.")

@@ -36,7 +36,7 @@ questions:
 """
 MAX_SCORE = 6.0
 CORRECT = {"q1": 0.25, "q2": True, "q3": "The gradient of the loss vanishes.", "q4": "3.5"}
-WRONG = {"q1": 0.5, "q2": False, "q3": "It depends on the weather today.", "q4": None}
+WRONG = {"q1": 0.5, "q2": False, "q3": "It depends on the weather today.", "q4": 3.5}  # 1 point, q4
 MALFORMED = "assignment: hw-export\nstudent: {id: s9}\nanswers:\n  q1: 0.25\n  q1: 0.5\n"
 HYPERLINK = '=HYPERLINK("http://x","y")'
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -60,7 +60,8 @@ def test_missing_batch_output(tmp_path, make, match):
 def test_cli_says_run_grade_batch_first(tmp_path, capsys, target):
     extra = {"canvas": ["--assignment", "Homework 3"], "moodle": ["--item", "Homework 3"], "csv": []}[target]
     assert main(["export", target, str(tmp_path), *extra]) == 2
-    assert "error:" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and "run `grade batch" in err
 
 
 def test_count_problems(tmp_path):

@@ -1,0 +1,27 @@
+"""Fixtures of the batch tests: a class folder, and `grade batch` run through the CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from batch_support import RUBRIC_PATH, write_class
+
+
+@pytest.fixture
+def class_folder(tmp_path: Path) -> Path:
+    return write_class(tmp_path / "class")
+
+
+@pytest.fixture
+def grade_batch(capsys: pytest.CaptureFixture[str]):
+    """Run `grade batch FOLDER --rubric RUBRIC --out OUT --quiet ...` via grader.cli.main: (status, stdout, stderr)."""
+    from grader.cli import main
+
+    def run(folder: Path, out: Path, *options: str) -> tuple[int, str, str]:
+        status = main(["batch", str(folder), "--rubric", str(RUBRIC_PATH), "--out", str(out), "--quiet", *options])
+        captured = capsys.readouterr()
+        return status, captured.out, captured.err
+
+    return run
