@@ -6,10 +6,9 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
-from typing import get_args
 
 from grader import __version__
-from grader.errors import GraderError, UsageError
+from grader.errors import GraderError
 from grader.reports import REPORT_FORMATS
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
@@ -23,6 +22,9 @@ usage: grade SUBMISSION.yaml [--rubric FILE] [--format text|markdown|html|json] 
        grade schema submission|rubric
        grade validate RUBRIC
        grade sheet RUBRIC [--student ID] [--format markdown|html] [-o FILE]
+       grade batch DIR --rubric FILE --out OUT [--jobs N] [--overrides FILE] [--no-reports] [--quiet] [--strict]
+       grade export canvas|moodle|csv OUT [...]      grade export gradescope-zip RUBRIC [-o FILE]
+       grade gradescope [--root DIR] [--rubric FILE]
 
 Grade a written homework answered in a submit.yaml.
 
@@ -32,6 +34,9 @@ Grade a written homework answered in a submit.yaml.
   grade schema submission|rubric    JSON Schema of the file formats, for editors
   grade validate RUBRIC             lint a rubric and self-test every question
   grade sheet RUBRIC --student ID   a student's problem sheet (their own numbers with variants)
+  grade batch DIR --rubric R --out OUT   grade a class: results, reports, summary, review queue
+  grade export TARGET OUT           grades for Canvas, Moodle or a spreadsheet, from a batch's OUT
+  grade gradescope                  run as a Gradescope autograder (see grade export gradescope-zip)
 
 Run `grade COMMAND --help` for a command's options. Exit status: 0 done, 1 a check failed,
 2 bad input (the message says which file and what to fix). --debug shows tracebacks.

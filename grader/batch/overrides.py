@@ -1,8 +1,9 @@
 """A TA's decisions: read an override file (review.yaml's shape), validate it, apply it to Results.
 
 The file is a YAML list of `{student, question, score, comment?}`; any other field (review.yaml
-also carries the answer, the concepts, the provisional score...) is read past. Every entry is a
-final decision: its score replaces the grader's, the question's status follows from the score
+also carries the answer, the concepts, the provisional score...) is read past. An entry whose
+`score` is empty (null) is not a decision yet and is read past too (review.yaml's undecided
+entries). Every other entry is a final decision: its score replaces the grader's, the question's status follows from the score
 (full points: correct, zero: incorrect, in between: partial), the total is recomputed, and the
 report shows "TA decision". Only this file sets an override; nothing a student writes can.
 
@@ -83,6 +84,8 @@ def load_overrides(path: str | Path, rubric: LoadedRubric) -> Overrides:
     by_student: dict[str, dict[str, Decision]] = {}
     problems: list[str] = []
     for index, (entry, line) in enumerate(entries, start=1):
+        if isinstance(entry, dict) and "score" in entry and entry["score"] is None:
+            continue  # not decided yet
         try:
             student_id, question_id, decision = _decision(entry, index, line, rubric)
         except ValueError as exc:

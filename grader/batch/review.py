@@ -3,11 +3,14 @@
 It lists every answer the grader marked `needs_review` (the free-text answers) and every answer
 that already carries a TA decision, grouped by question (a TA grades one question across the
 class, which keeps the scores consistent), then by student id. For each: student, name,
-question, points, the answer text, the concepts the patterns found, the `provisional` score
-the grader gave and `score` — the grader's provisional score, or the TA's decision when there is
-one (then `reviewed: true` and the TA's `comment`). So passing review.yaml back changes nothing
-a TA did not touch in a previous round, and running again with the new review.yaml is
-idempotent.
+question, points, the answer text, the concepts the patterns found, the grader's `provisional`
+score, and `score` — left empty until a TA decides, or the TA's decision (then also
+`reviewed: true` and the TA's `comment`).
+
+An entry with an empty `score:` is not a decision, so passing the file back after deciding two
+answers changes exactly those two; the rest stay provisional (and `needs_review`). Decided
+entries keep their TA score in the next review.yaml, so each round trip starts where the last
+one ended and passing the new file back again changes nothing (idempotent).
 
 Entries are rendered in the workers, one small YAML block each. Strings are written as
 double-quoted YAML scalars via JSON escaping (fast, and exact: the test suite round-trips
@@ -32,15 +35,15 @@ _YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff
 HEADER = """\
 # Review queue of {assignment}: {count} answers to read.
 #
-# Each entry is one student's answer to one question. `provisional` is the grader's score and
-# `score` starts at it: change `score:` (0 to `points`) and, if you like, add a line
-# `comment: "..."` that the student will see. Then grade again with this file:
+# Each entry is one student's answer to one question, with the grader's `provisional` score.
+# To decide, write a score after `score:` (0 to `points`; the provisional one if you agree) and,
+# if you like, add a line `comment: "..."` that the student will see. Then grade again with:
 #
 #   grade batch SUBMISSIONS --rubric RUBRIC --out OUT --overrides review.yaml
 #
-# Every entry in the file you pass back is a final TA decision, shown in the student's report.
-# Delete the entries you have not read yet if they should stay provisional. Other fields
-# (name, answer, concepts, ...) are for you and are ignored when the file is read back.
+# A decided score is final and shown in the student's report as a TA decision. Entries whose
+# `score:` is empty stay provisional. Decisions are kept in the next review.yaml, so you can
+# review in several rounds. Other fields (name, answer, concepts, ...) are ignored on reading.
 """
 
 
@@ -74,8 +77,10 @@ def review_entries(provisional: Result, final: Result, rubric: LoadedRubric) -> 
         concepts = before.concepts or []
         lines.append("  concepts: [" + ", ".join(yaml_string(concept) for concept in concepts) + "]")
         lines.append(f"  provisional: {_scalar(before.score)}")
-        lines.append(f"  score: {_scalar(after.score)}")
-        if after.override is not None:
+        if after.override is None:
+            lines.append("  score:")
+        else:
+            lines.append(f"  score: {_scalar(after.override.score)}")
             lines.append("  reviewed: true")
             if after.override.comment:
                 lines.append(f"  comment: {_scalar(after.override.comment)}")
@@ -93,7 +98,7 @@ def write_review(stream: IO[str], rubric: LoadedRubric, entries: Iterable[tuple[
             current = index
             question = questions[index]
             title = f": {' '.join(question.title.split())}" if question.title else ""
-            stream.write(f"\n# ---- {question.id}{title} ({points(question.points)} point{"" if question.points == 1 else "s"})\n")
+            stream.write(f"\n# ---- {question.id}{title} ({points(question.points)} point{'' if question.points == 1 else 's'})\n")
         stream.write(text)
     if count == 0:
         stream.write("[]\n")

@@ -22,7 +22,8 @@ DEFAULT_ZIP = "autograder.zip"
 
 def _out_argument(parser: argparse.ArgumentParser, target: str) -> None:
     parser.add_argument("out", metavar="OUT", help="the folder `grade batch --out` wrote (it holds results.jsonl)")
-    parser.add_argument("-o", "--output", metavar="FILE", help=f"where to write (default: OUT/{DEFAULT_OUTPUTS[target]})")
+    parser.add_argument("-o", "--output", metavar="FILE",
+                        help=f"where to write (default: OUT/{DEFAULT_OUTPUTS[target]})")
 
 
 def _add_canvas(parser: argparse.ArgumentParser) -> None:
@@ -105,10 +106,10 @@ def _run_csv(args: argparse.Namespace) -> int:
 
 
 def _run_gradescope_zip(args: argparse.Namespace) -> int:
-    from grader.export.gradescope_zip import build_autograder_zip, write_bytes_atomic
+    from grader.export.gradescope_zip import build_autograder_zip
 
     data = build_autograder_zip(args.rubric)
-    write_bytes_atomic(args.output, data)
+    write_atomic(args.output, data)
     print(f"wrote {args.output} ({len(data):,} bytes): upload it on Gradescope's Configure Autograder page",
           file=sys.stderr)
     return EXIT_OK

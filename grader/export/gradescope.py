@@ -25,7 +25,7 @@ from grader.questions.base import Visibility
 from grader.reports import render_template
 from grader.results import QuestionResult, Result
 from grader.rubric import LoadedRubric, find_rubric, load_rubric
-from grader.submission import load_submission
+from grader.submission import NAME_LIMIT, load_submission
 
 DEFAULT_ROOT = "/autograder"
 UPLOAD_SUFFIXES = (".yaml", ".yml")
@@ -103,8 +103,8 @@ def find_upload(folder: Path) -> Path:
     if not candidates:
         found = f"; the upload holds: {names}" if names else ""
         raise SubmissionError(f"there is no .yaml file in the upload{found}", hint="upload your submit.yaml")
-    raise SubmissionError(f"the upload holds several YAML files ({names}) and none is called submit.yaml",
-                          hint="upload one file, submit.yaml")
+    raise SubmissionError(f"the upload holds several YAML files ({names}), so the grader cannot tell which "
+                          "one to grade", hint="upload one file, submit.yaml")
 
 
 def submitter(metadata_path: Path) -> tuple[str | None, str | None]:
@@ -114,9 +114,14 @@ def submitter(metadata_path: Path) -> tuple[str | None, str | None]:
         user = users[0] if isinstance(users[0], dict) else {}
     except (OSError, ValueError, AttributeError, IndexError, KeyError, TypeError):
         return None, None
-    name, email = user.get("name"), user.get("email")
-    return (name.strip() or None if isinstance(name, str) else None,
-            email.strip() or None if isinstance(email, str) else None)
+    return _text(user.get("name")), _text(user.get("email"))
+
+
+def _text(value: object) -> str | None:
+    """A name or email from the metadata: stripped text within the submission's own limit, else None."""
+    if not isinstance(value, str) or not value.strip() or len(value) > NAME_LIMIT:
+        return None
+    return value.strip()
 
 
 def gradescope_results(result: Result, rubric: LoadedRubric) -> GradescopeResults:

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import importlib.util
 import io
-import os
-import tempfile
 import zipfile
 from importlib import metadata
 from pathlib import Path
@@ -167,17 +165,3 @@ def zip_bytes(entries: dict[str, bytes]) -> bytes:
             info.external_attr = (0o100755 if name in EXECUTABLES else 0o100644) << 16
             archive.writestr(info, entries[name], compresslevel=9)
     return buffer.getvalue()
-
-
-def write_bytes_atomic(path: str | Path, data: bytes) -> None:
-    """Like grader.output.write_atomic, for bytes: a crash never leaves half a zip behind."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

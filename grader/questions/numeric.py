@@ -7,7 +7,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from grader.errors import AnswerError
 from grader.numbers import parse_number
 from grader.questions.base import AnswerKey, QuestionBase, Ref, SelfTest
 

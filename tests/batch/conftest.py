@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
 
-from batch_support import RUBRIC_PATH, write_class
+sys.path.insert(0, str(Path(__file__).parent))  # batch_support, also with --import-mode=importlib
+
+from batch_support import RUBRIC_PATH, write_class  # noqa: E402
 
 
 @pytest.fixture

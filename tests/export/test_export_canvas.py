@@ -149,3 +149,10 @@ def test_output_option_and_stable_bytes(graded, out_dir, tmp_path):
     assert_inert(rows)
     assert rows[1][0] == "'" + HYPERLINK and rows[2][0] == "Ада Лавлейс"
     assert not list(first.glob(".*.tmp")), "a temporary file was left behind"
+
+
+def test_files_batch_could_not_grade_are_mentioned(graded, out_dir, capsys):
+    folder = out_dir([graded("s1", CORRECT)])
+    (folder / "problems.jsonl").write_text('{"file": "bad.yaml", "message": "the key `q1` is given twice"}\n')
+    run_canvas(folder)
+    assert "note: 1 file(s) could not be graded" in capsys.readouterr().err
