@@ -18,9 +18,10 @@ problems.jsonl. OUT appears atomically: a crash or Ctrl-C leaves the previous OU
 A file that cannot be graded is listed in problems.jsonl and never stops the batch."""
 
 EPILOG = """\
-TA review: edit `score:` (and add `comment:`) in OUT/review.yaml, then run again with
---overrides OUT/review.yaml (copy it out of OUT first if you like). Every entry of an
-override file is a final decision, shown in the student's report as a TA decision.
+TA review: in OUT/review.yaml write a score after `score:` for the answers you decided (and
+add `comment:` if you like), then run again with --overrides OUT/review.yaml. A decided
+score is final and shown in the student's report as a TA decision; entries left empty stay
+provisional, and decisions carry over into the next review.yaml.
 Exit status: 0 done, 1 with --strict when some files could not be graded, 2 bad input."""
 
 

@@ -85,6 +85,9 @@ def load_overrides(path: str | Path, rubric: LoadedRubric) -> Overrides:
     problems: list[str] = []
     for index, (entry, line) in enumerate(entries, start=1):
         if isinstance(entry, dict) and "score" in entry and entry["score"] is None:
+            if entry.get("comment"):  # a comment with no score is a decision half-written
+                problems.append(f"{_where(index, entry.get('student'), entry.get('question'), line)}: "
+                                "there is a comment but no score; write the score too")
             continue  # not decided yet
         try:
             student_id, question_id, decision = _decision(entry, index, line, rubric)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from grader.batch.collect import Collected, Collector
 from grader.batch.gradebook import write_gradebook
-from grader.batch.overrides import Overrides, load_overrides
+from grader.batch.overrides import load_overrides
 from grader.batch.progress import Progress
 from grader.batch.review import write_review
 from grader.batch.runner import WorkerSetup, discover, grade_files

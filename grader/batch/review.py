@@ -19,9 +19,9 @@ arbitrary text), with the few characters YAML does not accept raw escaped as wel
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
+from json.encoder import encode_basestring  # type: ignore[attr-defined]  # json.dumps(s, ensure_ascii=False), in C
 from typing import IO, Any
 
 from grader.reports import points
@@ -49,7 +49,9 @@ HEADER = """\
 
 def yaml_string(text: str) -> str:
     """`text` as a double-quoted YAML scalar that reads back exactly."""
-    quoted = json.dumps(text, ensure_ascii=False)
+    quoted = encode_basestring(text)
+    if _YAML_UNSAFE.search(quoted) is None:
+        return quoted
     return _YAML_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", quoted)
 
 

@@ -122,12 +122,13 @@ def grade_one(path: str, name: str) -> tuple[Graded | Problem, dict[str, str] | 
 
 
 def write_report(path: Path, text: str) -> None:
-    """Write one report; `x` mode: a second file with the same student id (dropped later) never overwrites."""
+    """Write one report, never over another: a second file with the same student id is dropped later anyway."""
     try:
-        with open(path, "x", encoding="utf-8", newline="") as stream:
-            stream.write(text)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     except FileExistsError:
-        pass  # both files that share the id end up in problems.jsonl, and their reports are removed
+        return  # both files that share the id end up in problems.jsonl, and their reports are removed
+    with open(descriptor, "wb") as stream:
+        stream.write(text.encode("utf-8"))
 
 
 # --- the parent side -----------------------------------------------------------------------------

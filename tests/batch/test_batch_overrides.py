@@ -131,6 +131,7 @@ ENTRY = "- {student: s1002, question: p4.b, score: 1}\n"
     ("- {student: s1002, question: p4.b, score: .nan}\n", r"`score` must be a number"),
     ("- {student: s1002, question: p4.b}\n", r"`score` is missing"),
     ("- {student: s1002, question: p4.b, score: 1, comment: [a]}\n", r"`comment` must be text"),
+    ("- {student: s1002, question: p4.b, score: null, comment: Good}\n", r"there is a comment but no score"),
     # the file
     (ENTRY + "- {student: s1002, question: p4.b, score: 2}\n",
      r"entry 2 \(student s1002, question p4.b, line 2\): this answer was already decided by entry 1 \(line 1\)"),

@@ -1,0 +1,72 @@
+"""Small parts of the batch package: YAML quoting, file discovery, the progress bar."""
+
+from __future__ import annotations
+
+import io
+import random
+
+import pytest
+import yaml
+
+from grader.batch.progress import Progress
+from grader.batch.review import yaml_string
+from grader.batch.runner import discover
+
+
+@pytest.mark.parametrize("text", [
+    # plain and YAML-significant text
+    "plain", "", " leading and trailing ", "key: value # not a comment", "- a list?", "{a: 1}", "[1, 2]",
+    "yes", "no", "null", "~", "1e3", "0x1F", "0777", "12:30", ".nan", "2024-01-02", "&anchor *alias !tag",
+    # quotes, backslashes and line breaks
+    'say "hi"', "it's", "back\\slash", "two\nlines", "tab\there", "cr\rlf\r\n", "\\u0041 is not A",
+    # unicode, including what YAML refuses raw or reads as a line break
+    "½(μ² + σ² − 1 − log σ²)", "emoji 🎓", "nel\x85", "ls\u2028ps\u2029", "bom\ufeff", "del\x7f", "c1\x80\x9f",
+    "nul\x00bell\x07esc\x1b", "nonchar\ufffe\uffff",
+])
+def test_yaml_string_reads_back_exactly(text):
+    assert yaml.load(f"value: {yaml_string(text)}\n", Loader=yaml.CSafeLoader) == {"value": text}
+    assert "\n" not in yaml_string(text)
+
+
+def test_yaml_string_reads_back_random_text():
+    rng = random.Random(5)
+    alphabet = [chr(code) for code in range(0, 0x3000) if not 0xD800 <= code <= 0xDFFF] + ["🎓", "\U0001F600"]
+    for _ in range(300):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        assert yaml.load(f"- {yaml_string(text)}\n", Loader=yaml.CSafeLoader) == [text]
+
+
+def test_discover_finds_yaml_recursively_sorted_and_skips_the_output(tmp_path):
+    for name in ["b.yaml", "a.yml", "sub/c.yaml", "sub/deeper/d.YAML", "notes.txt", "out/review.yaml",
+                 ".out.tmp-x1/results.yaml", ".out.old-x2/a.yaml", "outside.yaml.bak"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    found = [name for _, name in discover(tmp_path, skip=tmp_path / "out")]
+    assert found == ["a.yml", "b.yaml", "sub/c.yaml"]
+    assert "out/review.yaml" in [name for _, name in discover(tmp_path)]
+
+
+def test_progress_line_shows_count_rate_and_time_left():
+    stream = io.StringIO()
+    progress = Progress(1000, enabled=True, stream=stream)
+    progress.done = 250
+    assert progress.line(elapsed=2.0) == "[#######.....................] 250/1,000 files  125/s  0:06 left"
+    progress.done = 0
+    assert progress.line(elapsed=0.0).endswith("0/1,000 files  0/s  --:-- left")
+    progress.advance(1000)
+    assert stream.getvalue().startswith("\r[############################] 1,000/1,000")
+    progress.close()
+    assert stream.getvalue().endswith("\r")
+
+
+def test_progress_is_silent_when_disabled():
+    stream = io.StringIO()
+    progress = Progress(10, enabled=False, stream=stream)
+    progress.advance(10)
+    progress.close()
+    assert stream.getvalue() == ""
+
+
+def test_progress_stays_off_the_terminal_when_not_a_tty(monkeypatch):
+    monkeypatch.setattr("sys.stderr", io.StringIO())
+    assert not Progress.for_terminal(10, quiet=False).enabled
