@@ -26,8 +26,25 @@ ALLOWED_TAGS = frozenset(_YAML_TAG + name for name in
 
 
 def load_yaml_file(path: str | Path, error: type[GraderError] = GraderError, *,
-                   max_bytes: int = MAX_BYTES) -> Any:
+                   max_bytes: int = MAX_BYTES, max_nodes: int = MAX_NODES) -> Any:
     """Parse the YAML file at `path`, raising `error` with a helpful message when it is unsafe or broken."""
+    return load_yaml_bytes(_read(path, error, max_bytes), str(path), error, max_nodes=max_nodes)
+
+
+def load_yaml_entries(path: str | Path, error: type[GraderError] = GraderError, *,
+                      max_bytes: int = MAX_BYTES, max_nodes: int = MAX_NODES) -> list[tuple[Any, int]]:
+    """The items of a YAML list file, each with the line it starts on (for messages about entries)."""
+    name = str(path)
+    return _parse(_read(path, error, max_bytes), name, error, max_nodes, entries=True)
+
+
+def load_yaml_bytes(data: bytes, name: str, error: type[GraderError] = GraderError, *,
+                    max_nodes: int = MAX_NODES) -> Any:
+    """Parse YAML from bytes that came from `name` (used in messages)."""
+    return _parse(data, name, error, max_nodes, entries=False)
+
+
+def _read(path: str | Path, error: type[GraderError], max_bytes: int) -> bytes:
     name = str(path)
     try:
         with open(path, "rb") as handle:
@@ -41,22 +58,31 @@ def load_yaml_file(path: str | Path, error: type[GraderError] = GraderError, *,
     if len(data) > max_bytes:
         raise error(f"the file is larger than {max_bytes // 1024} KiB", path=name,
                     hint="an answer file is a few KiB of text; remove pasted data or images")
-    return load_yaml_bytes(data, name, error)
+    return data
 
 
-def load_yaml_bytes(data: bytes, name: str, error: type[GraderError] = GraderError) -> Any:
-    """Parse YAML from bytes that came from `name` (used in messages)."""
+def _parse(data: bytes, name: str, error: type[GraderError], max_nodes: int, *, entries: bool) -> Any:
     text = _decode(data, name, error)
     if not text.strip():
+        if entries:
+            return []
         raise error("the file is empty", path=name, hint="start from the blank file that `grade template RUBRIC` prints")
     loader = LOADER(text)
     try:
         node = loader.get_single_node()
         if node is None:
+            if entries:
+                return []
             raise error("the file holds only comments", path=name,
                         hint="start from the blank file that `grade template RUBRIC` prints")
-        _check_tree(node, loader, name, error)
-        return loader.construct_document(node)
+        if entries and not isinstance(node, yaml.SequenceNode):
+            raise error("expected a list of entries (`- student: ...`), like review.yaml", path=name,
+                        where=_where(node.start_mark))
+        _check_tree(node, loader, name, error, max_nodes)
+        document = loader.construct_document(node)
+        if entries:
+            return [(item, child.start_mark.line + 1) for item, child in zip(document, node.value)]
+        return document
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or "this is not valid YAML"
@@ -86,15 +112,15 @@ def _where(mark: Any) -> str | None:
     return f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else None
 
 
-def _check_tree(root: yaml.Node, loader: Any, name: str, error: type[GraderError]) -> None:
-    """Walk the composed node graph once, aliases expanded, within MAX_NODES and MAX_DEPTH."""
+def _check_tree(root: yaml.Node, loader: Any, name: str, error: type[GraderError], max_nodes: int) -> None:
+    """Walk the composed node graph once, aliases expanded, within `max_nodes` and MAX_DEPTH."""
     stack: list[tuple[yaml.Node, int]] = [(root, 1)]
     visited = 0
     while stack:
         node, depth = stack.pop()
         visited += 1
-        if visited > MAX_NODES:
-            raise error(f"the file expands to more than {MAX_NODES:,} values (through anchors and aliases)",
+        if visited > max_nodes:
+            raise error(f"the file expands to more than {max_nodes:,} values (through anchors and aliases)",
                         path=name, hint="write each answer out; anchors (&) and aliases (*) are not needed")
         if depth > MAX_DEPTH:
             raise error(f"the data nests more than {MAX_DEPTH} levels deep", path=name,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import difflib
 import functools
+import json
 import numbers
 import re
 from collections.abc import Mapping
@@ -112,6 +113,20 @@ def parse_parameters(parameters: Mapping[str, Any]) -> Problem:
     return Problem(lstm=lstm, x=x, y=y, seed=seed, trials=trials, d_of_g=d_of_g)
 
 
+@functools.lru_cache(maxsize=256)
+def _parse_canonical(canonical: str) -> Problem:
+    return parse_parameters(json.loads(canonical))
+
+
+def _problem(parameters: Mapping[str, Any]) -> Problem:
+    """parse_parameters, memoised: solve runs once per student and question with the same parameters."""
+    try:
+        canonical = json.dumps(parameters, sort_keys=True)
+    except (TypeError, ValueError):
+        return parse_parameters(parameters)  # not plain data (numpy arrays, say): parse it as it is
+    return _parse_canonical(canonical)
+
+
 def given_names(parameters: Mapping[str, Any]) -> frozenset[str]:
     """The names `given` accepts for these parameters: f1 ... hT for a sequence of length T."""
     return frozenset(_names_for(parse_parameters(parameters).steps))
@@ -161,7 +176,7 @@ def solve(parameters: Mapping[str, Any], given: Mapping[str, float] | None = Non
     A pinned value is reported as given and everything computed from it is recomputed; the
     pins apply to the mistaken passes too, so do not pin a value you want to check.
     """
-    problem = parse_parameters(parameters)
+    problem = _problem(parameters)
     pins = _pins(given, problem.steps)
     with np.errstate(all="ignore"):  # a student's extreme value may overflow; it then grades as wrong
         clean = forward(problem.lstm, problem.x, pins=pins)

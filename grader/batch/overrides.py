@@ -21,14 +21,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 
+from grader.safe_yaml import load_yaml_entries
 from grader.errors import OverridesError, did_you_mean
 from grader.results import Override, Result, round_score
 from grader.rubric import LoadedRubric
 
-LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_OVERRIDE_BYTES = 64 * 1024 * 1024  # a review.yaml for 10,000 students is ~30 MiB; more is not a TA's file
+MAX_OVERRIDE_NODES = 5_000_000  # ~12 values an entry, a handful of entries per student, 10,000 students
 MAX_LISTED = 10  # bad entries named in one message; more would scroll the first ones away
 FULL_MARKS_SLACK = 1e-9  # scores are sums of quarters; this only absorbs float noise
 
@@ -178,54 +178,5 @@ def _raise_if_any(problems: list[str], name: str, hint: str) -> None:
 
 
 def _read_entries(path: Path, name: str) -> list[tuple[Any, int]]:
-    """The file's entries with their line numbers; a duplicated key inside an entry is an error.
-
-    Not `safe_yaml.load_yaml_file`: its node limit (sized for one answer sheet) is far below a
-    class's review file. The C safe loader builds plain values only, and aliases stay shared.
-    """
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_OVERRIDE_BYTES + 1)
-    except FileNotFoundError:
-        raise OverridesError("file not found", path=name, hint="check the path to the override file") from None
-    except OSError as exc:
-        raise OverridesError(f"cannot read the file ({exc.strerror})", path=name) from None
-    if len(data) > MAX_OVERRIDE_BYTES:
-        raise OverridesError(f"the file is larger than {MAX_OVERRIDE_BYTES // 2**20} MiB", path=name)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise OverridesError("the file is not UTF-8 text", path=name, hint="save it as UTF-8") from None
-    loader = LOADER(text)
-    try:
-        root = loader.get_single_node()
-        if root is None:
-            return []
-        if not isinstance(root, yaml.SequenceNode):
-            raise OverridesError("expected a list of entries (`- student: ...`), like review.yaml", path=name,
-                                 where=f"line {root.start_mark.line + 1}")
-        for index, node in enumerate(root.value, start=1):
-            if isinstance(node, yaml.MappingNode):
-                _check_unique_keys(node, index, name)
-        document = loader.construct_document(root)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
-        raise OverridesError(f"not valid YAML: {exc.problem or exc}", path=name, where=where,
-                             hint="check the indentation and quoting near that line") from None
-    except yaml.YAMLError as exc:
-        raise OverridesError(f"not valid YAML: {exc}", path=name) from None
-    finally:
-        loader.dispose()
-    return [(entry, node.start_mark.line + 1) for entry, node in zip(document, root.value)]
-
-
-def _check_unique_keys(node: yaml.MappingNode, index: int, name: str) -> None:
-    seen: dict[str, int] = {}
-    for key_node, _ in node.value:
-        key = str(key_node.value)
-        line = key_node.start_mark.line + 1
-        if key in seen:
-            raise OverridesError(f"entry {index}: the key `{key}` is given twice (lines {seen[key]} and {line})",
-                                 path=name, where=f"line {line}", hint="keep one of the two; the grader will not guess")
-        seen[key] = line
+    """The file's entries with their line numbers (safe YAML: no tags, no key twice, bounded size)."""
+    return load_yaml_entries(path, OverridesError, max_bytes=MAX_OVERRIDE_BYTES, max_nodes=MAX_OVERRIDE_NODES)

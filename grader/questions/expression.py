@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator, model_validator
 
 from grader.errors import AnswerError
-from grader.expressions import Domain, ExpressionError, Node, compare, parse, to_plain
+from grader.expressions import Comparison, Domain, ExpressionError, Node, compare, parse, to_plain
 from grader.questions.base import AnswerKey, QuestionBase, Ref, SelfTest
 
 VARIABLE_NAME = r"^[A-Za-z][A-Za-z0-9]*$"
@@ -71,24 +71,17 @@ class ExpressionQuestion(QuestionBase):
     def hint(self) -> str:
         return f"an expression in {', '.join(self.variables)}"
 
-    @property
-    def _domains(self) -> dict[str, Domain]:
-        return {name: Domain(domain.min, domain.max) for name, domain in self.variables.items()}
-
-    def _compare(self, parsed: Node, reference: Any):
-        return compare(parsed, _reference(str(reference), tuple(self.variables)), self._domains,
-                       rel=self.tolerance.rel, abs=self.tolerance.abs, points=self.sample_points,
-                       seed=zlib.crc32(self.id.encode()))
+    def _compare(self, parsed: Node, reference: Any) -> Comparison:
+        # Many students type the same forms: trees are hashable, so each comparison is made once.
+        return _compare_cached(parsed, str(reference), tuple(self.variables.items()), self.tolerance,
+                               self.sample_points, zlib.crc32(self.id.encode()))
 
     def parse(self, raw: Any) -> Node:
         if isinstance(raw, (int, float)) and not isinstance(raw, bool):
             raw = str(raw)
         if not isinstance(raw, str):
             raise AnswerError(f"expected {self.hint()}, written on one line")
-        try:
-            return parse(raw, list(self.variables))
-        except ExpressionError as exc:
-            raise AnswerError(str(exc)) from None
+        return _parse_answer(raw, tuple(self.variables))
 
     def matches(self, parsed: Node, value: Any) -> bool:
         return self._compare(parsed, value).equivalent
@@ -103,6 +96,25 @@ class ExpressionQuestion(QuestionBase):
     def self_test(self, key: AnswerKey) -> SelfTest:
         reference = str(key.answer)
         return SelfTest(correct=f"2*({reference})/2", incorrect=f"3*({reference}) + 1", invalid=f"({reference}")
+
+
+CACHE_SIZE = 4096  # distinct answers kept per process; a class types far fewer forms than this
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _parse_answer(text: str, variables: tuple[str, ...]) -> Node:
+    try:
+        return parse(text, list(variables))
+    except ExpressionError as exc:
+        raise AnswerError(str(exc)) from None
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _compare_cached(student: Node, reference: str, variables: tuple[tuple[str, VariableDomain], ...],
+                    tolerance: ExpressionTolerance, points: int, seed: int) -> Comparison:
+    domains = {name: Domain(domain.min, domain.max) for name, domain in variables}
+    return compare(student, _reference(reference, tuple(name for name, _ in variables)), domains,
+                   rel=tolerance.rel, abs=tolerance.abs, points=points, seed=seed)
 
 
 @lru_cache(maxsize=256)
