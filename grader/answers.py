@@ -39,12 +39,18 @@ class ResolvedAnswers:
     warnings: list[str] = field(default_factory=list)
 
 
-def resolve_answers(answers: dict[str, Any], question_ids: list[str]) -> ResolvedAnswers:
+def parent_ids(question_ids: list[str]) -> frozenset[str]:
+    """Every proper prefix of a question id (`p2.a` for `p2.a.why`): ids that other ids sit under."""
+    return frozenset(".".join(qid.split(".")[:n]) for qid in question_ids for n in range(1, qid.count(".") + 1))
+
+
+def resolve_answers(answers: dict[str, Any], question_ids: list[str],
+                    prefixes: frozenset[str] | None = None) -> ResolvedAnswers:
     """The raw answer of every question id, and warnings for keys that none of them used."""
     resolved = ResolvedAnswers()
     consumed: set[Path_] = set()
     places = _index(answers)
-    prefixes = {".".join(qid.split(".")[:n]) for qid in question_ids for n in range(1, qid.count(".") + 1)}
+    prefixes = parent_ids(question_ids) if prefixes is None else prefixes
     for qid in question_ids:
         found = places.get(qid)
         if not found:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from grader.answers import MISSING, Twice, resolve_answers
@@ -26,8 +27,7 @@ def grade_submission(submission: Submission, rubric: LoadedRubric, *, warnings: 
                      reveal: bool = False) -> Result:
     """Grade every question; a bad answer makes only that question `invalid`."""
     student_id = submission.student.id
-    key = rubric.key(student_id)
-    resolved = resolve_answers(submission.answers, list(rubric.questions))
+    resolved = resolve_answers(submission.answers, rubric.question_ids, rubric.parent_ids)
     parsed: dict[str, Any] = {}
     problems: dict[str, str] = {}
     for qid, question in rubric.questions.items():
@@ -47,7 +47,7 @@ def grade_submission(submission: Submission, rubric: LoadedRubric, *, warnings: 
     for qid, question in rubric.questions.items():
         raw = resolved.values[qid]
         shown = None if raw is MISSING or isinstance(raw, Twice) else question.show_answer(raw)
-        expected = _expected(question, rubric, key) if reveal else None
+        expected = question.describe(rubric.answer_keys(student_id)[qid].answer) if reveal else None
         if qid in problems:
             results.append(QuestionResult(id=qid, score=0.0, max_score=question.points, status="invalid",
                                           feedback=_sentence(f"We could not read this answer: {problems[qid]}"),
@@ -57,7 +57,7 @@ def grade_submission(submission: Submission, rubric: LoadedRubric, *, warnings: 
             results.append(QuestionResult(id=qid, score=0.0, max_score=question.points, status="missing",
                                           feedback=MISSING_FEEDBACK, expected=expected))
             continue
-        answer_key = answer_key_for(question, rubric, key, student_id, parsed)
+        answer_key = answer_key_for(question, rubric, student_id, parsed)
         verdict: Verdict = question.grade(parsed[qid], answer_key)
         results.append(QuestionResult(
             id=qid, score=round_score(question.points * verdict.credit), max_score=question.points,
@@ -69,17 +69,15 @@ def grade_submission(submission: Submission, rubric: LoadedRubric, *, warnings: 
                   questions=results, warnings=list(warnings or []) + resolved.warnings)
 
 
-def answer_key_for(question: QuestionBase, rubric: LoadedRubric, key: dict[str, Any], student_id: str,
-                parsed: dict[str, Any]) -> AnswerKey:
-    answer = rubric.value(getattr(question, "answer", None), key)
-    evidence = rubric.value(question.evidence, key)
-    mistakes = tuple((mistake, key[mistake.ref]) for mistake in question.mistakes)
-    carried, carried_from = _carried(question, rubric, key, student_id, parsed)
-    return AnswerKey(answer=answer, evidence=evidence, carried=carried, carried_from=carried_from,
-                     mistakes=mistakes)
+def answer_key_for(question: QuestionBase, rubric: LoadedRubric, student_id: str,
+                   parsed: dict[str, Any]) -> AnswerKey:
+    """The question's key for this student, with the value carried forward from their own answers."""
+    answer_key = rubric.answer_keys(student_id)[question.id]
+    carried, carried_from = _carried(question, rubric, student_id, parsed)
+    return replace(answer_key, carried=carried, carried_from=carried_from) if carried_from else answer_key
 
 
-def _carried(question: QuestionBase, rubric: LoadedRubric, key: dict[str, Any], student_id: str,
+def _carried(question: QuestionBase, rubric: LoadedRubric, student_id: str,
              parsed: dict[str, Any]) -> tuple[Any, tuple[str, ...]]:
     """The answer recomputed from the student's own earlier values, when any of them differ from the key."""
     if not question.carry_forward or rubric.solver is None:
@@ -90,8 +88,7 @@ def _carried(question: QuestionBase, rubric: LoadedRubric, key: dict[str, Any], 
         if source not in parsed:
             continue  # a missing or unreadable input falls back to the true value
         source_question = rubric.questions[source]
-        true_value = rubric.value(getattr(source_question, "answer", None), key)
-        if not source_question.matches(parsed[source], true_value):
+        if not source_question.matches(parsed[source], rubric.answer_keys(student_id)[source].answer):
             given[name] = float(parsed[source])
             differing.append(source)
     if not given:
@@ -104,11 +101,6 @@ def _carried(question: QuestionBase, rubric: LoadedRubric, key: dict[str, Any], 
 def _sentence(text: str) -> str:
     """End with a full stop, unless the text ends in a caret diagram or its own punctuation."""
     return text if "\n" in text or text.endswith((".", "!", "?")) else text + "."
-
-
-def _expected(question: QuestionBase, rubric: LoadedRubric, key: dict[str, Any]) -> str:
-    answer = getattr(question, "answer", None)
-    return question.describe(rubric.value(answer, key))
 
 
 def grade_file(path: str, rubric_path: str | None = None, *, reveal: bool = False) -> tuple[Result, LoadedRubric]:

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import re
-from functools import cached_property
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError, model_validator
 
+from grader.answers import parent_ids
 from grader.errors import RubricError, SubmissionError, did_you_mean
-from grader.questions import Question, QuestionBase, Ref
+from grader.questions import AnswerKey, Question, QuestionBase, Ref
 from grader.questions.numeric import NumericQuestion
 from grader.safe_yaml import load_yaml_file
 from grader.solver import Solver
 from grader.validation_messages import describe_validation_error
 
 ASSIGNMENT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+ANSWER_KEY_CACHE = 64  # students' keys kept (variants); without variants there is one key for everyone
 RUBRICS_FOLDER = "rubrics"  # looked up in the current directory first, as DESIGN.md says
 
 
@@ -74,20 +76,35 @@ class LoadedRubric:
         self.questions: dict[str, QuestionBase] = {question.id: question for question in rubric.questions}
         self._check_refs()
         self._check_carry_forward()
+        self._answer_keys = lru_cache(maxsize=ANSWER_KEY_CACHE)(self._build_answer_keys)
 
     @property
     def id(self) -> str:
         return self.rubric.id
 
     @cached_property
-    def children(self) -> dict[str, list[str]]:
-        """Question ids that sit under another question id (`p2.a.why` under `p2.a`)."""
-        ids = list(self.questions)
-        return {qid: [other for other in ids if other.startswith(qid + ".")] for qid in ids}
+    def question_ids(self) -> list[str]:
+        return list(self.questions)
+
+    @cached_property
+    def parent_ids(self) -> frozenset[str]:
+        """Prefixes of question ids (`p2.a` holds `p2.a.why`), for finding answers in a submission."""
+        return parent_ids(self.question_ids)
 
     def key(self, student_id: str | None = None) -> dict[str, Any]:
         """The solver's answers for this student's parameters ({} for a rubric without a solver)."""
         return self.solver.solve(student_id) if self.solver else {}
+
+    def answer_keys(self, student_id: str | None = None) -> dict[str, AnswerKey]:
+        """What each question is graded against for this student (before error carried forward)."""
+        return self._answer_keys(student_id if self.solver and self.solver.has_variants else None)
+
+    def _build_answer_keys(self, student_id: str | None) -> dict[str, AnswerKey]:
+        key = self.key(student_id)
+        return {qid: AnswerKey(answer=self.value(getattr(question, "answer", None), key),
+                               evidence=self.value(question.evidence, key),
+                               mistakes=tuple((mistake, key[mistake.ref]) for mistake in question.mistakes))
+                for qid, question in self.questions.items()}
 
     def value(self, item: Any, key: dict[str, Any]) -> Any:
         """A literal, or the solver value a `Ref` names."""

@@ -78,7 +78,7 @@ def _parse(data: bytes, name: str, error: type[GraderError], max_nodes: int, *, 
         if entries and not isinstance(node, yaml.SequenceNode):
             raise error("expected a list of entries (`- student: ...`), like review.yaml", path=name,
                         where=_where(node.start_mark))
-        _check_tree(node, loader, name, error, max_nodes)
+        _check_tree(node, name, error, max_nodes)
         document = loader.construct_document(node)
         if entries:
             return [(item, child.start_mark.line + 1) for item, child in zip(document, node.value)]
@@ -112,7 +112,7 @@ def _where(mark: Any) -> str | None:
     return f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else None
 
 
-def _check_tree(root: yaml.Node, loader: Any, name: str, error: type[GraderError], max_nodes: int) -> None:
+def _check_tree(root: yaml.Node, name: str, error: type[GraderError], max_nodes: int) -> None:
     """Walk the composed node graph once, aliases expanded, within `max_nodes` and MAX_DEPTH."""
     stack: list[tuple[yaml.Node, int]] = [(root, 1)]
     visited = 0
@@ -139,11 +139,10 @@ def _check_tree(root: yaml.Node, loader: Any, name: str, error: type[GraderError
                     raise error(f"the YAML tag `{key_node.tag.replace(_YAML_TAG, '!!')}` is not allowed",
                                 path=name, where=_where(key_node.start_mark),
                                 hint="remove the tag and write a plain key")
-                key = loader.construct_object(key_node)
-                marker = (type(key).__name__, str(key))
+                marker = (key_node.tag, key_node.value)  # `a` and `"a"` are one key; so are `1` and `1`
                 if key_node.tag != _YAML_TAG + "merge" and marker in seen:
                     first = seen[marker].start_mark.line + 1
-                    raise error(f"the key `{key}` is given twice (first on line {first})", path=name,
+                    raise error(f"the key `{key_node.value}` is given twice (first on line {first})", path=name,
                                 where=_where(key_node.start_mark),
                                 hint="keep one of the two; the grader will not guess which one you meant")
                 seen[marker] = key_node

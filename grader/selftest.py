@@ -40,7 +40,7 @@ def _check_question(rubric: LoadedRubric, question: QuestionBase) -> QuestionChe
     check = QuestionCheck(question.id)
     key = rubric.key(SELF_TEST_STUDENT)
     try:
-        samples = question.self_test(answer_key_for(question, rubric, key, SELF_TEST_STUDENT, {}))
+        samples = question.self_test(answer_key_for(question, rubric, SELF_TEST_STUDENT, {}))
     except Exception as exc:  # a rubric the self-test cannot exercise is itself a finding
         check.failures.append(f"cannot make sample answers: {exc}")
         return check

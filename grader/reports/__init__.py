@@ -23,6 +23,11 @@ def points(value: float) -> str:
     return f"{value:.4f}".rstrip("0").rstrip(".")
 
 
+def md_cell(text: object) -> str:
+    """Text for one Markdown table cell: pipes escaped, line breaks as spaces."""
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -31,6 +36,7 @@ def environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
     )
     env.filters["points"] = points
+    env.filters["md_cell"] = md_cell
     env.globals.update(status_labels=STATUS_LABELS, status_marks=STATUS_MARKS)
     return env
 

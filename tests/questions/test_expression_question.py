@@ -17,7 +17,7 @@ def grade(rubric, qid, raw):
         parsed = question.parse(raw)
     except AnswerError as exc:
         return "invalid", str(exc)
-    verdict = question.grade(parsed, answer_key_for(question, rubric, rubric.key(), "s1", {}))
+    verdict = question.grade(parsed, answer_key_for(question, rubric, "s1", {}))
     return verdict.status, verdict.feedback
 
 
