@@ -29,6 +29,7 @@ from grader.rubric import LoadedRubric
 
 MAX_OVERRIDE_BYTES = 64 * 1024 * 1024  # a review.yaml for 10,000 students is ~30 MiB; more is not a TA's file
 MAX_OVERRIDE_NODES = 5_000_000  # ~12 values an entry, a handful of entries per student, 10,000 students
+REVIEWED_FEEDBACK = "A TA read this answer and decided its score."
 MAX_LISTED = 10  # bad entries named in one message; more would scroll the first ones away
 FULL_MARKS_SLACK = 1e-9  # scores are sums of quarters; this only absorbs float noise
 
@@ -116,9 +117,11 @@ def apply_decisions(result: Result, decisions: Mapping[str, Decision] | None, ru
             questions.append(graded)
             continue
         points = rubric.questions[graded.id].points
-        questions.append(graded.model_copy(update={
-            "score": round_score(decision.score), "status": status_for_score(decision.score, points),
-            "override": decision.as_override()}))
+        update = {"score": round_score(decision.score), "status": status_for_score(decision.score, points),
+                  "override": decision.as_override()}
+        if graded.status == "needs_review":  # the "provisional, a TA will read it" text is out of date now
+            update["feedback"] = REVIEWED_FEEDBACK
+        questions.append(graded.model_copy(update=update))
     total = round_score(sum(question.score for question in questions))
     return result.model_copy(update={"questions": questions, "score": total})
 
