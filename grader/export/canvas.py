@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from grader.errors import UsageError
 from grader.export.canvas_roster import RosterStudent, match_roster
-from grader.export.cells import Cell
+from grader.csv_cells import Cell
 from grader.export.unmatched import Unmatched
 from grader.results import Result
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from grader.export import EXPORT_TARGETS
-from grader.export.cells import csv_text
+from grader.csv_cells import csv_text
 from grader.export.unmatched import Unmatched, report_unmatched, write_unmatched
 from grader.output import write_atomic
 

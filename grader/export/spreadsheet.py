@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from grader.export.cells import Cell
+from grader.csv_cells import Cell
 from grader.export.results_io import question_score
 from grader.results import Result
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from grader.export.cells import csv_text
+from grader.csv_cells import csv_text
 from grader.output import write_atomic
 from grader.results import Result
 

@@ -11,7 +11,6 @@ import pytest
 import yaml
 
 from batch_support import SUBMISSIONS, correct_answers
-from grader.batch.gradebook import neutralise
 from grader.batch.histogram import bin_width, histogram
 from grader.batch.records import STATUS_CODE, StudentRow, WrongAnswer
 from grader.batch.summary import summarise
@@ -103,15 +102,6 @@ def test_histogram_bins():
     assert [bar.count for bar in drawn.bars] == [2, 1] + [0] * 15 + [3]
     assert drawn.bars[0].label == "0–2" and drawn.bars[-1].label == "34–36"
     assert drawn.x_ticks[-1].label == "36"
-
-
-@pytest.mark.parametrize("text, cell", [
-    ("=HYPERLINK(\"http://x\",\"y\")", "'=HYPERLINK(\"http://x\",\"y\")"),
-    ("+1+1", "'+1+1"), ("-2+3", "'-2+3"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("\rx", "'\rx"),
-    ("Ada Lovelace", "Ada Lovelace"), ("a=b", "a=b"), ("", ""), (None, ""),
-])
-def test_text_cells_are_neutralised(text, cell):
-    assert neutralise(text) == cell
 
 
 def test_formula_injection_is_neutralised_in_the_gradebook(tmp_path, grade_batch):

@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from grader.export.cells import cell, csv_text, neutralise, number_text
+from grader.csv_cells import cell, csv_text, neutralise, number_text
 
 
 @pytest.mark.parametrize("text, expected", [
