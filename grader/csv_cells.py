@@ -13,6 +13,8 @@ import io
 import math
 from collections.abc import Iterable, Sequence
 
+from grader.results import format_points
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r",
                   "\uff1d", "\uff0b", "\uff0d", "\uff20")  # the full-width forms some locales also evaluate
 NEUTRALISING_PREFIX = "'"  # shown as text by spreadsheets; importers store it as part of the text
@@ -31,8 +33,7 @@ def number_text(value: float) -> str:
     """A score as a CSV number: 32.0 -> '32', 31.25 -> '31.25', -0.5 -> '-0.5'."""
     if not math.isfinite(value):
         raise ValueError(f"a score must be a finite number, not {value!r}")
-    text = f"{value:.4f}".rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
+    return format_points(value)
 
 
 def cell(value: Cell) -> str:

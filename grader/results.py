@@ -68,3 +68,9 @@ class Result(BaseModel):
 def round_score(value: float) -> float:
     """Scores are sums of halves and quarters; rounding keeps 35.99999999 from reaching a gradebook."""
     return round(value + 0.0, 4)
+
+
+def format_points(value: float) -> str:
+    """Points as people write them: 1.0 -> '1', 0.5 -> '0.5', 31.25 -> '31.25'."""
+    text = f"{value:.4f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text

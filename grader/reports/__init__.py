@@ -7,7 +7,7 @@ from typing import Any, Literal, get_args
 
 import jinja2
 
-from grader.results import Result
+from grader.results import Result, format_points
 
 ReportFormat = Literal["text", "markdown", "html", "json"]
 REPORT_FORMATS: tuple[str, ...] = get_args(ReportFormat)
@@ -18,9 +18,7 @@ STATUS_MARKS = {"correct": "✓", "partial": "◐", "incorrect": "✗", "missing
                 "needs_review": "?"}
 
 
-def points(value: float) -> str:
-    """1.0 -> '1', 0.5 -> '0.5', 31.25 -> '31.25'."""
-    return f"{value:.4f}".rstrip("0").rstrip(".")
+points = format_points  # the Jinja filter `points`
 
 
 def md_cell(text: object) -> str:
