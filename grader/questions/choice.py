@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_validator
@@ -52,12 +53,13 @@ class ChoiceQuestion(QuestionBase):
     def hint(self) -> str:
         return "one of: " + " / ".join(option.value for option in self.options)
 
+    @cached_property
+    def _by_spelling(self) -> dict[str, ChoiceOption]:
+        return {normalise(spelling): option for option in self.options
+                for spelling in (option.value, *option.synonyms)}
+
     def option_of(self, text: Any) -> ChoiceOption | None:
-        form = normalise(text)
-        for option in self.options:
-            if form in {normalise(spelling) for spelling in (option.value, *option.synonyms)}:
-                return option
-        return None
+        return self._by_spelling.get(normalise(text))
 
     def parse(self, raw: Any) -> str:
         if isinstance(raw, (dict, list)) or raw is None or isinstance(raw, bool):
