@@ -17,7 +17,6 @@ from grader.rubric import LoadedRubric
 
 def write_gradebook(stream: IO[str], rows: Iterable[StudentRow], rubric: LoadedRubric) -> None:
     """Write the CSV (the stream is opened with newline="")."""
-    stream.write(csv_text([["student_id", "name", "email", "total", "max", *rubric.questions]]))
     max_score = rubric.rubric.max_score
-    for row in rows:
-        stream.write(csv_text([[row.id, row.name, row.email, row.total, max_score, *row.scores]]))
+    header = [["student_id", "name", "email", "total", "max", *rubric.questions]]
+    stream.write(csv_text(header + [[row.id, row.name, row.email, row.total, max_score, *row.scores] for row in rows]))

@@ -50,8 +50,9 @@ class TextQuestion(QuestionBase):
         return self
 
     @cached_property
-    def _compiled(self) -> list[tuple[Concept, list[re.Pattern[str]]]]:
-        return [(c, [re.compile(p, re.IGNORECASE) for p in c.patterns]) for c in self.concepts]
+    def _compiled(self) -> list[tuple[Concept, re.Pattern[str]]]:
+        # One alternation per concept: a single search finds whichever phrasing the student used.
+        return [(c, re.compile("|".join(f"(?:{p})" for p in c.patterns), re.IGNORECASE)) for c in self.concepts]
 
     def parse(self, raw: Any) -> str:
         if isinstance(raw, bool) or isinstance(raw, (int, float)):
@@ -64,7 +65,7 @@ class TextQuestion(QuestionBase):
         return text[:MAX_TEXT_CHARS]
 
     def matched(self, text: str) -> list[Concept]:
-        return [concept for concept, patterns in self._compiled if any(p.search(text) for p in patterns)]
+        return [concept for concept, pattern in self._compiled if pattern.search(text)]
 
     def grade(self, parsed: str, key: AnswerKey) -> Verdict:
         found = self.matched(parsed)
