@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 Status = Literal["correct", "partial", "incorrect", "missing", "invalid", "needs_review"]
 STATUSES: tuple[str, ...] = get_args(Status)
+SCORE_SLACK = 1e-9  # scores are sums of halves and quarters; this only absorbs float noise
 
 
 class StudentInfo(BaseModel):
@@ -45,6 +46,15 @@ class QuestionResult(BaseModel):
     concepts: list[str] | None = Field(default=None, description="Free text: the concepts the patterns found.")
     override: Override | None = Field(default=None, description="A TA's decision, which is final.")
     expected: str | None = Field(default=None, description="The reference answer; only with --reveal.")
+
+    @property
+    def full_marks(self) -> bool:
+        return self.score >= self.max_score - SCORE_SLACK
+
+    @property
+    def provisional(self) -> bool:
+        """Scored from concept patterns and not yet decided by a TA (a decision changes the status)."""
+        return self.status == "needs_review"
 
 
 class Result(BaseModel):

@@ -24,14 +24,13 @@ from typing import Any
 
 from grader.safe_yaml import load_yaml_entries
 from grader.errors import OverridesError, did_you_mean
-from grader.results import Override, Result, round_score
+from grader.results import SCORE_SLACK, Override, Result, round_score
 from grader.rubric import LoadedRubric
 
 MAX_OVERRIDE_BYTES = 64 * 1024 * 1024  # a review.yaml for 10,000 students is ~30 MiB; more is not a TA's file
 MAX_OVERRIDE_NODES = 5_000_000  # ~12 values an entry, a handful of entries per student, 10,000 students
 REVIEWED_FEEDBACK = "A TA read this answer and decided its score."
 MAX_LISTED = 10  # bad entries named in one message; more would scroll the first ones away
-FULL_MARKS_SLACK = 1e-9  # scores are sums of quarters; this only absorbs float noise
 
 
 @dataclass(frozen=True)
@@ -128,9 +127,9 @@ def apply_decisions(result: Result, decisions: Mapping[str, Decision] | None, ru
 
 def status_for_score(score: float, points: float) -> str:
     """A decided answer is correct at full points, incorrect at zero, partial in between."""
-    if score >= points - FULL_MARKS_SLACK:
+    if score >= points - SCORE_SLACK:
         return "correct"
-    return "incorrect" if score <= FULL_MARKS_SLACK else "partial"
+    return "incorrect" if score <= SCORE_SLACK else "partial"
 
 
 def _decision(entry: Any, index: int, line: int, rubric: LoadedRubric) -> tuple[str, str, Decision]:
@@ -152,7 +151,7 @@ def _decision(entry: Any, index: int, line: int, rubric: LoadedRubric) -> tuple[
     points = rubric.questions[question].points
     if isinstance(score, bool) or not isinstance(score, (int, float)) or not math.isfinite(score):
         raise ValueError(f"{where}: `score` must be a number from 0 to {points:g}, not `{score}`")
-    if not -FULL_MARKS_SLACK <= score <= points + FULL_MARKS_SLACK:
+    if not -SCORE_SLACK <= score <= points + SCORE_SLACK:
         raise ValueError(f"{where}: score {score:g} is outside 0 to {points:g} (the points of {question})")
     comment = entry.get("comment")
     if comment is not None and not isinstance(comment, str):

@@ -18,7 +18,6 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from grader.errors import GraderError, SubmissionError
-from grader.export.results_io import question_score
 from grader.grading import check_assignment, grade_submission
 from grader.output import write_atomic
 from grader.questions.base import Visibility
@@ -31,7 +30,6 @@ DEFAULT_ROOT = "/autograder"
 UPLOAD_SUFFIXES = (".yaml", ".yml")
 PREFERRED_NAMES = ("submit.yaml", "submit.yml")  # the name the problem sheet asks for
 LISTED_FILES = 10  # an error message names at most this many uploaded files
-FULL_MARKS_SLACK = 1e-9  # scores are rounded to 4 decimals; anything closer to full is full
 INTERNAL_ERROR = ("The autograder failed on this upload (an internal error: {kind}). Your instructor can see the "
                   "details; please tell them.")
 
@@ -134,22 +132,22 @@ def gradescope_results(result: Result, rubric: LoadedRubric) -> GradescopeResult
         who=_md(f"{student.name} ({student.id})" if student.name else student.id),
         show_total=len(visible) == len(tests),
         review=sum(1 for q, test in zip(result.questions, tests)
-                   if test.visibility == "visible" and q.status == "needs_review" and q.override is None))
+                   if test.visibility == "visible" and q.provisional))
     return GradescopeResults(score=result.score, output=output.strip(), tests=tests)
 
 
 def gradescope_test(question: QuestionResult, rubric: LoadedRubric) -> GradescopeTest:
     """Passed only with full marks: a provisional (needs_review) answer below full marks is failed for now."""
     spec = rubric.questions.get(question.id)
-    score = question_score(question)
+    score = question.score
     comment = question.override.comment if question.override else None
-    provisional = question.status == "needs_review" and question.override is None
+    provisional = question.provisional
     output = render_template("gradescope_test.md.j2", question=question, feedback=_md(question.feedback),
                              comment=_md(comment) if comment else None,
                              provisional_note=provisional and "provisional" not in question.feedback.lower())
     return GradescopeTest(
         name=spec.title if spec is not None and spec.title else question.id, number=question.id, score=score,
-        max_score=question.max_score, status="passed" if score >= question.max_score - FULL_MARKS_SLACK else "failed",
+        max_score=question.max_score, status="passed" if question.full_marks else "failed",
         output=output.strip(), visibility=spec.visibility if spec is not None else "visible")
 
 

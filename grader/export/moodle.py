@@ -12,7 +12,6 @@ from typing import Literal, get_args
 
 from grader.errors import UsageError
 from grader.csv_cells import Cell
-from grader.export.results_io import question_score
 from grader.export.unmatched import Unmatched
 from grader.reports import STATUS_LABELS, render_template
 from grader.results import Result
@@ -79,7 +78,7 @@ def feedback_summary(result: Result) -> str:
     context = {
         "result": result,
         "counts": [f"{count} {STATUS_LABELS[status]}" for status, count in counts.items() if count],
-        "review": sum(1 for q in result.questions if q.status == "needs_review" and q.override is None),
-        "decided": [f"{q.id} ({question_score(q):g}/{q.max_score:g})" for q in result.questions if q.override],
+        "review": sum(1 for q in result.questions if q.provisional),
+        "decided": [f"{q.id} ({q.score:g}/{q.max_score:g})" for q in result.questions if q.override],
     }
     return " ".join(render_template("export_feedback.txt.j2", **context).split())

@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from grader.errors import UsageError
-from grader.results import QuestionResult, Result
+from grader.results import Result
 
 RESULTS_FILE = "results.jsonl"
 PROBLEMS_FILE = "problems.jsonl"
@@ -80,6 +80,3 @@ def count_problems(out_dir: str | Path) -> int:
     return count
 
 
-def question_score(question: QuestionResult) -> float:
-    """A question's final score: the TA's override when there is one."""
-    return question.override.score if question.override is not None else question.score

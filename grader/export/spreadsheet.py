@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from grader.csv_cells import Cell
-from grader.export.results_io import question_score
 from grader.results import Result
 
 GRADEBOOK_COLUMNS = ("student_id", "name", "email", "score", "max_score")
@@ -23,8 +22,8 @@ def spreadsheet_rows(results: list[Result]) -> list[list[Cell]]:
     ids = question_ids(results)
     rows: list[list[Cell]] = [[*GRADEBOOK_COLUMNS, *ids, REVIEW_COLUMN]]
     for result in sorted(results, key=lambda result: result.student.id):
-        scores = {question.id: question_score(question) for question in result.questions}
-        review = [q.id for q in result.questions if q.status == "needs_review" and q.override is None]
+        scores = {question.id: question.score for question in result.questions}
+        review = [q.id for q in result.questions if q.provisional]
         rows.append([result.student.id, result.student.name, result.student.email, result.score, result.max_score,
                      *(scores.get(qid) for qid in ids), " ".join(review)])
     return rows

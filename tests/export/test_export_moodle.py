@@ -47,7 +47,7 @@ def test_feedback_names_ta_decisions(class_results):
     from grader.results import Override
 
     result = class_results[1]
-    questions = [q.model_copy(update={"override": Override(score=1.5)}) if q.status == "needs_review" else q
+    questions = [q.model_copy(update={"override": Override(score=1.5), "score": 1.5, "status": "partial"}) if q.status == "needs_review" else q
                  for q in result.questions]
     summary = feedback_summary(result.model_copy(update={"questions": questions}))
     assert "TA decisions on q3 (1.5/2)" in summary and "Provisional" not in summary

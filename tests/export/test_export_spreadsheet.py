@@ -9,7 +9,7 @@ from grader.results import Override
 
 def test_gradebook_and_question_columns(graded, out_dir):
     wrong = graded("s2", WRONG, name="Charles Babbage")
-    decided = [q.model_copy(update={"override": Override(score=0.5, comment="half")}) if q.id == "q3" else q
+    decided = [q.model_copy(update={"override": Override(score=0.5, comment="half"), "score": 0.5, "status": "partial"}) if q.id == "q3" else q
                for q in wrong.questions]
     folder = out_dir([wrong.model_copy(update={"questions": decided}),
                       graded("s1", CORRECT, name="Ada Lovelace", email="ada@example.edu")])
