@@ -2,7 +2,9 @@
 
 `p3.b.h1` is found as `answers.p3.b.h1`, as a flat key `"p3.b.h1"`, or any mix (`p3.b: {h1: …}`).
 Where an id resolves to a mapping with an `answer` key, the value is that `answer`, and
-`p2.a.why` finds the `why` beside it. Keys that no question uses become warnings.
+`p2.a.why` finds the `why` beside it. Keys that no question uses become warnings. A list where
+a mapping of sub-answers belongs (`p3.b: [0.77, 0.22]`) is one problem, reported on each question
+under it, not a stray key plus a "missing" per question.
 """
 
 from __future__ import annotations
@@ -33,9 +35,16 @@ class Twice:
     places: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Misplaced:
+    """The question sits under a key whose value is a list, where a mapping of sub-answers belongs."""
+
+    message: str
+
+
 @dataclass
 class ResolvedAnswers:
-    values: dict[str, Any] = field(default_factory=dict)  # question id -> raw answer, MISSING or Twice
+    values: dict[str, Any] = field(default_factory=dict)  # question id -> raw answer, MISSING, Twice or Misplaced
     warnings: list[str] = field(default_factory=list)
 
 
@@ -51,10 +60,11 @@ def resolve_answers(answers: dict[str, Any], question_ids: list[str],
     consumed: set[Path_] = set()
     places = _index(answers)
     prefixes = parent_ids(question_ids) if prefixes is None else prefixes
+    listed = any(isinstance(value, list) for found in places.values() for value, _ in found)
     for qid in question_ids:
         found = places.get(qid)
         if not found:
-            resolved.values[qid] = MISSING
+            resolved.values[qid] = (listed and _misplaced(qid, places, question_ids, consumed)) or MISSING
             continue
         if len(found) > 1:
             resolved.values[qid] = Twice(tuple(".".join(path) for _, path in found))
@@ -78,6 +88,23 @@ def resolve_answers(answers: dict[str, Any], question_ids: list[str],
             resolved.warnings.append(f"`answers.{dotted}` is not a question of this assignment"
                                      f"{did_you_mean(dotted, question_ids)}; it was not graded")
     return resolved
+
+
+def _misplaced(qid: str, places: dict[str, list[tuple[Any, Path_]]], question_ids: list[str],
+               consumed: set[Path_]) -> Misplaced | None:
+    """A Misplaced when a parent of `qid` (not itself a question) was answered with a list."""
+    parts = qid.split(".")
+    for length in range(len(parts) - 1, 0, -1):
+        parent = ".".join(parts[:length])
+        for value, path in places.get(parent, []):
+            if isinstance(value, list) and parent not in question_ids:
+                consumed.add(path)
+                children = list(dict.fromkeys(q.split(".")[length] for q in question_ids if q.startswith(parent + ".")))
+                shown = ", ".join(f"`{child}: …`" for child in children[:4]) + (", …" if len(children) > 4 else "")
+                return Misplaced(f"`answers.{'.'.join(path)}` is a list, but it holds the answers to "
+                                 f"{len(children)} sub-question{'s' if len(children) != 1 else ''}; write them as a "
+                                 f"mapping with one key each ({shown}) so each answer is found")
+    return None
 
 
 def _index(answers: dict[str, Any]) -> dict[str, list[tuple[Any, Path_]]]:

@@ -48,7 +48,8 @@ def _write(node: dict[str, Any], prefix: list[str], rubric: LoadedRubric, lines:
 def _comment(rubric: LoadedRubric, qid: str) -> str:
     question = rubric.questions[qid]
     title = f"{question.title} — " if question.title else ""
-    return f"# {title}{question.hint()} ({question.points:g} pt{'s' if question.points != 1 else ''})"
+    hint = question.hint_for(rubric.answer_keys()[qid].answer)  # a vector key asks for a vector
+    return f"# {title}{hint} ({question.points:g} pt{'s' if question.points != 1 else ''})"
 
 
 def _key(name: str) -> str:

@@ -1,4 +1,7 @@
-"""`grade key`: the canonical answers, computed by the solver, with their evidence."""
+"""`grade key`: the canonical answers, computed by the solver, with their evidence.
+
+On a rubric with variants and no `--student`, the key is for the default numbers, which no
+student has: the text key starts with a banner and the JSON key carries a `notice`."""
 
 from __future__ import annotations
 
@@ -8,6 +11,11 @@ from typing import Any
 from grader.questions import TextQuestion
 from grader.reports import render_template
 from grader.rubric import LoadedRubric
+from grader.sheet import shows_default_numbers
+from grader.variants import DEFAULT_NUMBERS_NOTICE
+
+DEFAULT_NUMBERS_BANNER = ("*** DEFAULT NUMBERS: no student has these. This assignment gives every student their own "
+                          "numbers;\n*** use --student ID for a student's key. ***\n\n")
 
 
 def answer_key(rubric: LoadedRubric, student_id: str | None = None) -> dict[str, Any]:
@@ -33,6 +41,10 @@ def answer_key(rubric: LoadedRubric, student_id: str | None = None) -> dict[str,
                                 "max_score": rubric.rubric.max_score}
     if student_id is not None:
         document["student"] = student_id
+    if rubric.solver is not None and rubric.solver.variants is not None:
+        document["numbers"] = rubric.solver.variants.source(student_id)  # default, drawn or frozen
+    if shows_default_numbers(rubric, student_id):
+        document["notice"] = DEFAULT_NUMBERS_NOTICE
     document["answers"] = answers
     return document
 
@@ -41,4 +53,5 @@ def render_key(rubric: LoadedRubric, report_format: str, student_id: str | None 
     document = answer_key(rubric, student_id)
     if report_format == "json":
         return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
-    return render_template("key.txt.j2", key=document, rubric=rubric)
+    text = render_template("key.txt.j2", key=document, rubric=rubric)
+    return DEFAULT_NUMBERS_BANNER + text if "notice" in document else text

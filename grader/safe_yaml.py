@@ -4,37 +4,76 @@ Submissions (and rubrics, and override files) go through `load_yaml_file`: a siz
 parsing, strict UTF-8, only plain YAML types (no tags such as `!!python/object`), no key given
 twice, a bound on nesting and on how far aliases may expand (the "billion laughs"), and errors
 that name the file, the line and the column. Uses libyaml's C parser when it is installed.
+
+Values never raise while they are built: a number too long or too large to be a value (`1` and
+5000 zeros, `1.0e+400`) and a date that does not exist (`2001-13-45`) are kept as the text that was
+written, so each reader refuses or marks it `invalid` with a message instead of a traceback
+(Python's int() stops at 4300 digits; a float past 1.8e308 is inf). `.inf` and `.nan`, written as
+such, stay floats: whoever reads a number checks that it is finite (grader.numbers).
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.constructor import SafeConstructor
 
 from grader.errors import GraderError
+from grader.safe_files import read_regular_file, shown
 
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_BYTES = 1024 * 1024  # 1 MiB: a homework answer file is a few KiB; more is a mistake or an attack
 MAX_DEPTH = 32  # submit.yaml nests 4 or 5 levels; deeper input is not an answer sheet
 MAX_NODES = 20_000  # counted with aliases expanded: stops "billion laughs" long before it hurts
+MAX_NUMBER_CHARS = 1000  # past the float range at 309 digits, and far below Python's 4300-digit int limit
 
 _YAML_TAG = "tag:yaml.org,2002:"
 ALLOWED_TAGS = frozenset(_YAML_TAG + name for name in
                          ("str", "int", "float", "bool", "null", "map", "seq", "timestamp", "merge"))
 
 
+def _integer_or_text(loader: SafeConstructor, node: yaml.ScalarNode) -> Any:
+    if len(node.value) > MAX_NUMBER_CHARS:
+        return node.value
+    return SafeConstructor.construct_yaml_int(loader, node)
+
+
+def _float_or_text(loader: SafeConstructor, node: yaml.ScalarNode) -> Any:
+    value = SafeConstructor.construct_yaml_float(loader, node)
+    if math.isinf(value) and ".inf" not in node.value.lower():
+        return node.value  # overflowed: `1.0e+400` is kept as written, not turned into inf
+    return value
+
+
+def _timestamp_or_text(loader: SafeConstructor, node: yaml.ScalarNode) -> Any:
+    try:
+        return SafeConstructor.construct_yaml_timestamp(loader, node)
+    except (ValueError, OverflowError):
+        return node.value  # `2001-13-45` looks like a date but is none
+
+
+class _Loader(LOADER):  # type: ignore[misc, valid-type]
+    """LOADER whose number and date constructors keep unusable values as text (see the module doc)."""
+
+
+_Loader.add_constructor(_YAML_TAG + "int", _integer_or_text)
+_Loader.add_constructor(_YAML_TAG + "float", _float_or_text)
+_Loader.add_constructor(_YAML_TAG + "timestamp", _timestamp_or_text)
+
+
 def load_yaml_file(path: str | Path, error: type[GraderError] = GraderError, *,
                    max_bytes: int = MAX_BYTES, max_nodes: int = MAX_NODES) -> Any:
     """Parse the YAML file at `path`, raising `error` with a helpful message when it is unsafe or broken."""
-    return load_yaml_bytes(_read(path, error, max_bytes), str(path), error, max_nodes=max_nodes)
+    return load_yaml_bytes(_read(path, error, max_bytes), shown(path), error, max_nodes=max_nodes)
 
 
 def load_yaml_entries(path: str | Path, error: type[GraderError] = GraderError, *,
                       max_bytes: int = MAX_BYTES, max_nodes: int = MAX_NODES) -> list[tuple[Any, int]]:
     """The items of a YAML list file, each with the line it starts on (for messages about entries)."""
-    name = str(path)
+    name = shown(path)
     return _parse(_read(path, error, max_bytes), name, error, max_nodes, entries=True)
 
 
@@ -45,29 +84,22 @@ def load_yaml_bytes(data: bytes, name: str, error: type[GraderError] = GraderErr
 
 
 def _read(path: str | Path, error: type[GraderError], max_bytes: int) -> bytes:
-    name = str(path)
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(max_bytes + 1)
-    except FileNotFoundError:
-        raise error("file not found", path=name, hint="check the path and the file name") from None
-    except IsADirectoryError:
-        raise error("this is a folder, not a YAML file", path=name) from None
-    except OSError as exc:
-        raise error(f"cannot read the file ({exc.strerror})", path=name) from None
+    name = shown(path)
+    data = read_regular_file(path, error, max_bytes=max_bytes, name=name)  # regular files only, never blocks
     if len(data) > max_bytes:
         raise error(f"the file is larger than {max_bytes // 1024} KiB", path=name,
                     hint="an answer file is a few KiB of text; remove pasted data or images")
     return data
 
 
-def _parse(data: bytes, name: str, error: type[GraderError], max_nodes: int, *, entries: bool) -> Any:
+def _parse(data: bytes, name: str, error: type[GraderError], max_nodes: int, *, entries: bool,
+           marks: dict[tuple[Any, ...], tuple[int, int]] | None = None) -> Any:
     text = _decode(data, name, error)
     if not text.strip():
         if entries:
             return []
         raise error("the file is empty", path=name, hint="start from the blank file that `grade template RUBRIC` prints")
-    loader = LOADER(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -79,7 +111,9 @@ def _parse(data: bytes, name: str, error: type[GraderError], max_nodes: int, *, 
             raise error("expected a list of entries (`- student: ...`), like review.yaml", path=name,
                         where=_where(node.start_mark))
         _check_tree(node, name, error, max_nodes)
-        document = loader.construct_document(node)
+        if marks is not None:
+            marks.update(node_marks(node))
+        document = _construct(loader, node)
         if entries:
             return [(item, child.start_mark.line + 1) for item, child in zip(document, node.value)]
         return document
@@ -149,3 +183,81 @@ def _check_tree(root: yaml.Node, name: str, error: type[GraderError], max_nodes:
                 stack.append((value_node, depth + 1))
         elif isinstance(node, yaml.SequenceNode):
             stack.extend((child, depth + 1) for child in node.value)
+
+
+_STR, _NULL, _BOOL, _MAP, _SEQ, _MERGE = (_YAML_TAG + name for name in ("str", "null", "bool", "map", "seq", "merge"))
+
+
+def _construct(loader: Any, root: yaml.Node) -> Any:
+    """The document of a tree `_check_tree` accepted, as `loader.construct_document` builds it, faster:
+    text, null, booleans, lists and mappings are built here (most of a submission), every other value by
+    the loader's own constructors; a tree with a merge key (`<<`) is left to the loader whole."""
+    built: dict[int, Any] = {}  # an alias is the same object, as PyYAML makes it
+
+    def build(node: yaml.Node) -> Any:
+        tag = node.tag
+        if tag == _STR:
+            return node.value
+        known = built.get(id(node))
+        if known is not None:
+            return known
+        if tag == _MAP:
+            mapping: dict[Any, Any] = {}
+            built[id(node)] = mapping
+            for key_node, value_node in node.value:
+                if key_node.tag == _MERGE:
+                    raise _MergeKey
+                mapping[build(key_node)] = build(value_node)
+            return mapping
+        if tag == _SEQ:
+            items: list[Any] = []
+            built[id(node)] = items
+            items.extend(build(child) for child in node.value)
+            return items
+        if tag == _NULL:
+            return None
+        if tag == _BOOL:
+            return SafeConstructor.bool_values[node.value.lower()]
+        return loader.construct_object(node, deep=True)
+
+    try:
+        return build(root)
+    except _MergeKey:
+        return loader.construct_document(root)
+
+
+class _MergeKey(Exception):
+    """A merge key (`<<`): PyYAML's flattening rules apply, so the loader builds the document."""
+
+
+# --- Where each value sits (for messages about a rubric's entries) -------------------------------
+
+Marks = dict[tuple[Any, ...], tuple[int, int]]
+
+
+def load_yaml_file_with_marks(path: str | Path, error: type[GraderError] = GraderError, *,
+                              max_bytes: int = MAX_BYTES, max_nodes: int = MAX_NODES) -> tuple[Any, Marks]:
+    """`load_yaml_file`, and the 1-based (line, column) of every entry by its path of keys and
+    list indexes (`("questions", 3, "tolerance")`), so messages can point into the file."""
+    marks: Marks = {}
+    document = _parse(_read(path, error, max_bytes), shown(path), error, max_nodes, entries=False, marks=marks)
+    return document, marks
+
+
+def node_marks(root: yaml.Node) -> Marks:
+    """(line, column) of each mapping entry (where its key starts) and each list item; () is the top."""
+    marks: Marks = {(): (root.start_mark.line + 1, root.start_mark.column + 1)}
+    stack: list[tuple[yaml.Node, tuple[Any, ...]]] = [(root, ())]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                child = path + (key_node.value,)
+                marks.setdefault(child, (key_node.start_mark.line + 1, key_node.start_mark.column + 1))
+                stack.append((value_node, child))
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                child = path + (index,)
+                marks.setdefault(child, (item.start_mark.line + 1, item.start_mark.column + 1))
+                stack.append((item, child))
+    return marks

@@ -1,18 +1,30 @@
 """`grade validate`: for every question, grade a correct, an incorrect and an invalid answer
-(PrairieLearn's test phase), and check error carried forward and every known mistake."""
+(PrairieLearn's test phase), and check error carried forward and every known mistake.
+
+Carry-forward is checked three ways: each input, made wrong, must change the answer (an input the
+solver ignores is a typo such as `{dw: q3.dw1}` where the solver takes `dw1`); an answer computed
+from the wrong input must earn carry-forward credit; and the solver must not raise for awkward
+values a student may give (0, negative, very large, the known mistakes' values).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
+from grader.errors import AnswerError, RubricError, did_you_mean
 from grader.grading import answer_key_for, grade_submission
 from grader.questions import QuestionBase, Ref
+from grader.questions.vectors import is_array
 from grader.results import QuestionResult, StudentInfo
 from grader.rubric import LoadedRubric
 from grader.submission import Submission
 
 SELF_TEST_STUDENT = "selftest"
+DRAWN_VARIANTS = 200  # students drawn to see how often a known mistake falls within the tolerance
+PROBE_VALUES = (0.0, -1.0, 1e9, -1e9)
+# Wrong inputs tried in turn, as (scale, shift): far off both ways, then nearby (a probability stays in (0, 1)).
+WRONG_INPUTS = ((1.0, 1.0), (1.0, -1.0), (0.8, 0.0), (1.2, 0.0), (0.5, 0.0))  # awkward numbers a student may carry forward: zero, negative, huge
 
 
 @dataclass
@@ -28,6 +40,17 @@ class QuestionCheck:
 def self_test(rubric: LoadedRubric) -> list[QuestionCheck]:
     """Run every check; a question passes when its `failures` list is empty."""
     return [_check_question(rubric, question) for question in rubric.questions.values()]
+
+
+def _has_variants(rubric: LoadedRubric) -> bool:
+    return rubric.solver is not None and rubric.solver.has_variants
+
+
+def _numbers_of(rubric: LoadedRubric) -> str:
+    """Whose numbers the checks used, for notes."""
+    if _has_variants(rubric):
+        return f"with the numbers of student `{SELF_TEST_STUDENT}`"
+    return "with the rubric's parameters"
 
 
 def _grade_one(rubric: LoadedRubric, answers: dict[str, Any], qid: str) -> QuestionResult:
@@ -66,34 +89,108 @@ def _check_question(rubric: LoadedRubric, question: QuestionBase) -> QuestionChe
     return check
 
 
+def _changed(value: Any, how: tuple[float, float]) -> Any:
+    """A wrong input: every component scaled by `how[0]` and moved by `how[1]` times (0.25 + its size)."""
+    if is_array(value):
+        return [_changed(item, how) for item in value]
+    number = float(value)
+    return how[0] * number + how[1] * (0.25 + 0.5 * abs(number))
+
+
+def _readable(question: QuestionBase, value: Any) -> bool:
+    try:
+        question.parse(value)
+    except AnswerError:
+        return False
+    return True
+
+
+def _filled(value: Any, number: float) -> Any:
+    """`number` in the shape of `value` (a probe for a vector input)."""
+    return [_filled(item, number) for item in value] if is_array(value) else number
+
+
+def _solve(rubric: LoadedRubric, name: str, value: Any) -> dict[str, Any]:
+    assert rubric.solver is not None
+    return rubric.solver.solve(SELF_TEST_STUDENT, {name: value})
+
+
 def _check_carry_forward(rubric: LoadedRubric, question: QuestionBase, key: dict[str, Any],
                          check: QuestionCheck) -> None:
-    """Make each input wrong in turn, answer this step from it, expect carried-forward credit."""
+    """Make each input wrong in turn: the answer must change, and an answer computed from the wrong
+    input must earn carry-forward credit. Then probe the solver with awkward values."""
     if not question.carry_forward or rubric.solver is None:
         return
     answer = getattr(question, "answer")
     assert isinstance(answer, Ref)
     for name, source in question.carry_forward.items():
-        true_input = float(rubric.value(getattr(rubric.questions[source], "answer"), key))
-        wrong_input = true_input + 0.25 + 0.5 * abs(true_input)
-        carried = rubric.solver.solve(SELF_TEST_STUDENT, {name: wrong_input})[answer.ref]
-        if question.matches(carried, key[answer.ref]):
-            continue  # this step does not depend on that input strongly enough to tell them apart
-        outcome = _grade_one(rubric, {source: wrong_input, question.id: carried}, question.id)
-        if outcome.carried_forward and outcome.score == question.points * question.carry_forward_credit:
-            check.passed.append(f"carried forward from {source}")
+        true_input = rubric.value(getattr(rubric.questions[source], "answer"), key)
+        wrong_inputs = [_changed(true_input, how) for how in WRONG_INPUTS]
+        try:
+            carried = [_solve(rubric, name, wrong)[answer.ref] for wrong in wrong_inputs]
+        except RubricError as exc:
+            check.failures.append(f"the solver fails when `{name}` (from {source}) is a wrong value: {exc.message}")
+            continue
+        if all(value == key[answer.ref] for value in carried):
+            accepted = rubric.solver.given_names(rubric.solver.parameters_for(SELF_TEST_STUDENT))
+            if accepted is not None and name in accepted:  # a real input that does not matter here
+                check.notes.append(f"carry_forward `{name}: {source}`: changing `{name}` does not change "
+                                   f"`{answer.ref}` {_numbers_of(rubric)}, so this entry has no effect")
+                continue
+            names = [ref.rsplit(".", 1)[-1] for ref in key if ref.rsplit(".", 1)[-1] != name]
+            check.failures.append(
+                f"carry_forward `{name}: {source}`: changing `{name}` does not change `{answer.ref}`, so the "
+                f"solver ignores it{did_you_mean(name, names)}; name an input the solver takes in `given`, "
+                "or drop this entry")
+            continue
+        # The first wrong input whose carried answer is a readable value apart from the key.
+        usable = [(wrong, value) for wrong, value in zip(wrong_inputs, carried)
+                  if _readable(question, value) and not _matches(question, value, key[answer.ref])]
+        if not usable:
+            check.notes.append(f"a wrong {source} barely changes this answer {_numbers_of(rubric)}, "
+                               "so carry-forward from it cannot be told apart from the key")
         else:
-            check.failures.append(f"an answer computed from a wrong {source} graded {outcome.status} "
-                                  f"without carry-forward credit")
+            wrong_input, value = usable[0]
+            outcome = _grade_one(rubric, {source: wrong_input, question.id: value}, question.id)
+            if outcome.carried_forward and outcome.score == question.points * question.carry_forward_credit:
+                check.passed.append(f"carried forward from {source}")
+            else:
+                check.failures.append(f"an answer computed from a wrong {source} graded {outcome.status} "
+                                      f"without carry-forward credit")
+        _probe(rubric, question, name, source, true_input, key, check)
+
+
+def _probe(rubric: LoadedRubric, question: QuestionBase, name: str, source: str, true_input: Any,
+           key: dict[str, Any], check: QuestionCheck) -> None:
+    """The solver must not raise for any value a student may carry forward; grading survives it
+    (the question loses carry-forward), but the student then gets no credit they may deserve."""
+    probes = [(f"{number:g}", _filled(true_input, number)) for number in PROBE_VALUES]
+    probes += [(f"the value of mistake `{mistake.code}`", key[mistake.ref])
+               for mistake in rubric.questions[source].mistakes]
+    raised = []
+    for label, value in probes:
+        try:
+            _solve(rubric, name, value)
+        except RubricError as exc:
+            cause = exc.__cause__
+            raised.append(f"{label} ({type(cause).__name__}: {cause})" if cause else f"{label} ({exc.message})")
+    if raised:
+        check.failures.append(f"the solver raises when `{name}` (from {source}) is " + "; ".join(raised)
+                              + ": students who wrote that get no carry-forward here. A solver must not raise "
+                              "for any number a student gives (return NaN instead, e.g. under numpy.errstate)")
+    else:
+        check.passed.append(f"solver robust for {name}")
 
 
 def _check_mistakes(rubric: LoadedRubric, question: QuestionBase, check: QuestionCheck) -> None:
     key = rubric.key(SELF_TEST_STUDENT)
     for mistake in question.mistakes:
         value = key[mistake.ref]
-        if question.matches(question.parse(value), rubric.value(getattr(question, "answer"), key)):
-            check.notes.append(f"mistake `{mistake.code}` is within the tolerance of the key with these "
-                               "parameters, so students who make it get full credit")
+        within = _within_tolerance(rubric, question, mistake.ref, SELF_TEST_STUDENT)
+        note = _tolerance_note(rubric, question, mistake.ref, mistake.code, within)
+        if note is not None:
+            check.notes.append(note)
+        if within:
             continue
         outcome = _grade_one(rubric, {question.id: value}, question.id)
         if outcome.note == mistake.code and outcome.score == round(question.points * mistake.credit, 4):
@@ -101,3 +198,32 @@ def _check_mistakes(rubric: LoadedRubric, question: QuestionBase, check: Questio
         else:
             check.failures.append(f"the value of mistake `{mistake.code}` graded {outcome.status} "
                                   f"with note {outcome.note!r}")
+
+
+def _matches(question: QuestionBase, value: Any, reference: Any) -> bool:
+    """Whether a solver value (perhaps NaN from an extreme input) reads as the reference."""
+    try:
+        return question.matches(question.parse(value), reference)
+    except AnswerError:
+        return False
+
+
+def _within_tolerance(rubric: LoadedRubric, question: QuestionBase, ref: str, student_id: str) -> bool:
+    key = rubric.key(student_id)
+    return _matches(question, key[ref], rubric.value(getattr(question, "answer"), key))
+
+
+def _tolerance_note(rubric: LoadedRubric, question: QuestionBase, ref: str, code: str, within: bool) -> str | None:
+    """Whose numbers put the mistake within the tolerance of the key (those students get full credit
+    for it): the self-test's numbers, and on a variants rubric how many of many drawn students."""
+    found = (f"mistake `{code}` is within the tolerance of the key {_numbers_of(rubric)}, "
+             "so students who make it get full credit") if within else None
+    if not _has_variants(rubric):
+        return found
+    students = [f"variant-{number:03d}" for number in range(1, DRAWN_VARIANTS + 1)]
+    hit = [student for student in students if _within_tolerance(rubric, question, ref, student)]
+    if not hit:
+        return found
+    summary = (f"within tolerance for {len(hit)} of {DRAWN_VARIANTS} drawn students (e.g. `{hit[0]}`), "
+               "who get full credit for it")
+    return f"{found}; {summary}" if found else f"mistake `{code}` is {summary}"

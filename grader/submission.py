@@ -43,10 +43,10 @@ def parse_submission(data: Any, name: str) -> tuple[Submission, list[str]]:
         raise SubmissionError(f"the file holds {kind}, not a mapping with assignment, student and answers",
                               path=name, hint="start from the blank file that `grade template RUBRIC` prints")
     warnings: list[str] = []
-    for key in data:
+    for key in map(scalar_text, data):
         if key in TOP_LEVEL_KEYS:
             continue
-        if str(key).casefold() in SCORE_WORDS:
+        if key.casefold() in SCORE_WORDS:
             warnings.append(f"`{key}` is ignored: scores are computed by the grader, never read from your file")
         else:
             warnings.append(f"the top-level key `{key}` is not used{did_you_mean(str(key), TOP_LEVEL_KEYS)}; "
@@ -65,7 +65,34 @@ def parse_submission(data: Any, name: str) -> tuple[Submission, list[str]]:
     elif not isinstance(answers, dict):
         raise SubmissionError("`answers` must be a mapping from question ids to answers", path=name,
                               where="answers", hint="write `answers:` and, indented below it, one line per question id")
+    else:
+        answers = _text_keys(answers, name, "answers")
     return Submission(assignment=assignment.strip(), student=student, answers=answers), warnings
+
+
+def _text_keys(mapping: dict[Any, Any], name: str, where: str) -> dict[str, Any]:
+    """The answers tree with every key as text: `2:` (a student numbering the problems) becomes `"2"`,
+    `null:` becomes `"null"`, so they reach the "not a question (did you mean `p2`?)" warnings."""
+    converted: dict[str, Any] = {}
+    for key, value in mapping.items():
+        text = key if isinstance(key, str) else scalar_text(key)
+        if text in converted:
+            raise SubmissionError(f"the key `{text}` is given twice (once as a number or null, once as text)",
+                                  path=name, where=where,
+                                  hint="keep one of the two; the grader will not guess which one you meant")
+        converted[text] = _text_keys(value, name, f"{where}.{text}") if isinstance(value, dict) else value
+    return converted
+
+
+def scalar_text(key: Any) -> str:
+    """A YAML key or value that is not text, spelled as the student wrote it: `2`, `null`, `true`, `2001-12-14`."""
+    if key is None:
+        return "null"
+    if isinstance(key, bool):
+        return str(key).lower()
+    if hasattr(key, "isoformat"):
+        return key.isoformat()
+    return str(key)
 
 
 def _student(raw: Any, name: str, warnings: list[str]) -> StudentInfo:
@@ -73,8 +100,10 @@ def _student(raw: Any, name: str, warnings: list[str]) -> StudentInfo:
     if not isinstance(raw, dict):
         raise SubmissionError("`student` is missing or is not a mapping", path=name, where="student", hint=hint)
     raw_id = raw.get("id")
-    if isinstance(raw_id, bool) or not isinstance(raw_id, (str, int)) or not str(raw_id).strip():
+    if raw_id is None or (isinstance(raw_id, str) and not raw_id.strip()):
         raise SubmissionError("`student.id` is missing", path=name, where="student.id", hint=hint)
+    if isinstance(raw_id, bool) or not isinstance(raw_id, (str, int)):
+        raise SubmissionError("`student.id` must be text, like \"s1024\"", path=name, where="student.id", hint=hint)
     student_id = str(raw_id).strip()
     if not STUDENT_ID_PATTERN.match(student_id):
         raise SubmissionError(f"`{student_id[:40]}` is not a student id", path=name, where="student.id",
@@ -82,14 +111,18 @@ def _student(raw: Any, name: str, warnings: list[str]) -> StudentInfo:
     fields: dict[str, str | None] = {}
     for key in ("name", "email"):
         value = raw.get(key)
-        if value is not None and not isinstance(value, str):
-            value = str(value)
+        if isinstance(value, (dict, list)):
+            warnings.append(f"`student.{key}` is ignored: write it as text, like `{key}: \"Ada Lovelace\"`"
+                            if key == "name" else f"`student.{key}` is ignored: write it as text")
+            value = None
+        elif value is not None and not isinstance(value, str):
+            value = scalar_text(value)
         if value is not None and len(value) > NAME_LIMIT:
             raise SubmissionError(f"`student.{key}` is too long", path=name, where=f"student.{key}")
         fields[key] = value.strip() if value else None
-    for key in raw:
+    for key in map(scalar_text, raw):
         if key not in ("id", "name", "email"):
-            if str(key).casefold() in SCORE_WORDS:
+            if key.casefold() in SCORE_WORDS:
                 warnings.append(f"`student.{key}` is ignored: scores are computed by the grader")
             else:
                 warnings.append(f"`student.{key}` is not used{did_you_mean(str(key), ('id', 'name', 'email'))}")

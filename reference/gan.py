@@ -12,8 +12,8 @@ from typing import TypeAlias
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from reference._format import short_number
-from reference.lstm import sigmoid
+from ._format import short_number
+from .lstm import sigmoid
 
 Array: TypeAlias = NDArray[np.float64]
 

@@ -20,10 +20,10 @@ from typing import Any
 
 import numpy as np
 
-from reference import gan, gaussian
-from reference._format import exact_list, exact_number
-from reference.lstm import STEP_FIELDS, LSTMParams, Step, forward, mse, sum_squared_error
-from reference.statements import check_all
+from . import gan, gaussian
+from ._format import exact_list, exact_number
+from .lstm import STEP_FIELDS, LSTMParams, Mistakes, forward, forward_passes, mse, sum_squared_error
+from .statements import check_all
 
 ASSIGNMENT_ID = "hw-lstm-vae-gan"
 
@@ -132,11 +132,18 @@ def given_names(parameters: Mapping[str, Any]) -> frozenset[str]:
     return frozenset(_names_for(parse_parameters(parameters).steps))
 
 
+@functools.lru_cache(maxsize=1024)
+def _given_slot(name: str) -> tuple[str, int] | None:
+    """("h", 1) for "h1": the step field and the 1-based step a given name pins (None: not a given name)."""
+    match = _GIVEN_PATTERN.match(name)
+    return (match.group(1), int(match.group(2))) if match is not None else None
+
+
 def _pins(given: Mapping[str, float] | None, steps: int) -> list[dict[str, float]]:
     pins: list[dict[str, float]] = [{} for _ in range(steps)]
     for name, value in (given or {}).items():
-        match = _GIVEN_PATTERN.match(str(name))
-        if match is None or int(match.group(2)) > steps:
+        slot = _given_slot(str(name))
+        if slot is None or slot[1] > steps:
             valid = _names_for(steps)
             tail = str(name).rsplit(".", 1)[-1]  # "lstm.h1" or "p3.b.h1" for "h1": short names only
             close = [tail] if tail in valid else difflib.get_close_matches(str(name), valid, n=1)
@@ -144,13 +151,22 @@ def _pins(given: Mapping[str, float] | None, steps: int) -> list[dict[str, float
             raise ValueError(f"unknown given name {name!r}{hint}; valid names are {' '.join(valid)}")
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             raise ValueError(f"given {name!r} must be a number, got {value!r}")
-        pins[int(match.group(2)) - 1][match.group(1)] = float(value)
+        pins[slot[1] - 1][slot[0]] = float(value)
     return pins
 
 
-def _scalars(steps: list[Step], prefix: str, suffix: str, fields: tuple[str, ...], first: int = 1) -> dict[str, float]:
+PASSES = (Mistakes(), Mistakes(no_tanh_on_h=True), Mistakes(swap_candidate_activation=True),
+          Mistakes(drop_recurrent=True))
+"""The passes every solve runs at once: the clean one, then the known mistakes, in this order."""
+CLEAN, NO_TANH, SWAPPED, NO_RECURRENT = range(len(PASSES))
+_FIELD = {name: index for index, name in enumerate(STEP_FIELDS)}
+
+
+def _scalars(steps: list[list[float]], prefix: str, suffix: str, fields: tuple[str, ...],
+             first: int = 1) -> dict[str, float]:
+    """{prefix}{field}{t}{suffix} for each step t >= first, from one pass's [step][field] floats."""
     return {
-        f"{prefix}{name}{t}{suffix}": float(getattr(step, name)[0])
+        f"{prefix}{name}{t}{suffix}": step[_FIELD[name]]
         for t, step in enumerate(steps, start=1)
         if t >= first
         for name in fields
@@ -170,6 +186,19 @@ def _gan_answers(d_of_g: float) -> tuple[tuple[str, object], ...]:
     )
 
 
+@functools.lru_cache(maxsize=32)
+def _fixed_answers(seed: int, trials: int, d_of_g: float) -> tuple[tuple[str, object], ...]:
+    """The answers no pin can change (the true/false keys, GAN, KL), in the order solve reports them."""
+    answers: dict[str, object] = {}
+    for question, key in check_all(seed, trials).items():
+        answers[question] = key.holds
+        answers[f"{question}.evidence"] = key.evidence
+    answers.update(_gan_answers(d_of_g))
+    answers["kl.general.expression"] = gaussian.KL_GENERAL_EXPRESSION
+    answers["kl.standard.expression"] = gaussian.KL_STANDARD_EXPRESSION
+    return tuple(answers.items())
+
+
 def solve(parameters: Mapping[str, Any], given: Mapping[str, float] | None = None) -> dict[str, object]:
     """Every canonical answer of the assignment, by name; `given` pins values by short name (e.g. "h1").
 
@@ -179,32 +208,21 @@ def solve(parameters: Mapping[str, Any], given: Mapping[str, float] | None = Non
     problem = _problem(parameters)
     pins = _pins(given, problem.steps)
     with np.errstate(all="ignore"):  # a student's extreme value may overflow; it then grades as wrong
-        clean = forward(problem.lstm, problem.x, pins=pins)
-        no_tanh = forward(problem.lstm, problem.x, pins=pins, no_tanh_on_h=True)
-        swapped = forward(problem.lstm, problem.x, pins=pins, swap_candidate_activation=True)
-        no_recurrent = forward(problem.lstm, problem.x, pins=pins, drop_recurrent=True)
-        h = [float(step.h[0]) for step in clean]
-        answers: dict[str, object] = {**_scalars(clean, "lstm.", "", STEP_FIELDS)}
+        passes: list[list[list[float]]] = forward_passes(problem.lstm, problem.x, PASSES, pins=pins)[..., 0].tolist()
+        clean = passes[CLEAN]
+        h = [step[_FIELD["h"]] for step in clean]
+        answers: dict[str, object] = _scalars(clean, "lstm.", "", STEP_FIELDS)
         answers["lstm.mse"] = mse(h, problem.y)
         mistake_mse_sum = sum_squared_error(h, problem.y)
     for name in ("f", "i", "c", "h"):
         answers[f"lstm.shape.{name}"] = [problem.lstm.hidden_size, 1]
-    for question, key in check_all(problem.seed, problem.trials).items():
-        answers[question] = key.holds
-        answers[f"{question}.evidence"] = key.evidence
-    answers.update(_gan_answers(problem.d_of_g))
-    answers.update(
-        {
-            "kl.general.expression": gaussian.KL_GENERAL_EXPRESSION,
-            "kl.standard.expression": gaussian.KL_STANDARD_EXPRESSION,
-            "mistake.mse_sum": mistake_mse_sum,
-        }
-    )
+    answers.update(_fixed_answers(problem.seed, problem.trials, problem.d_of_g))
+    answers["mistake.mse_sum"] = mistake_mse_sum
     answers.update({f"mistake.{name}": text for name, text in gaussian.KL_MISTAKE_EXPRESSIONS.items()})
-    answers.update(_scalars(no_tanh, "mistake.", "_no_tanh", ("h",)))
-    answers.update(_scalars(swapped, "mistake.", "_swapped", ("ctilde",)))
+    answers.update(_scalars(passes[NO_TANH], "mistake.", "_no_tanh", ("h",)))
+    answers.update(_scalars(passes[SWAPPED], "mistake.", "_swapped", ("ctilde",)))
     # Dropping U·h_{t-1} changes nothing at t = 1 (h0 = 0), so it is reported from t = 2 on.
-    answers.update(_scalars(no_recurrent, "mistake.", "_no_recurrent", STEP_FIELDS, first=2))
+    answers.update(_scalars(passes[NO_RECURRENT], "mistake.", "_no_recurrent", STEP_FIELDS, first=2))
     return answers
 
 

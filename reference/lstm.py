@@ -8,7 +8,9 @@ The equations are those of HOMEWORK.md, Problem 2 (element-wise sigmoid σ and t
 
 Besides the clean pass, `forward` can pin intermediate values (a student's own numbers, for
 error carried forward) and switch on the known mistakes of the homework, so one function
-computes true answers, carried-forward answers and mistaken answers alike.
+computes true answers, carried-forward answers and mistaken answers alike. `forward_passes`
+runs several such passes (the clean one and each mistake) at once, as rows of one array: the
+same numbers, bit for bit, for a fraction of numpy's per-call overhead.
 """
 
 from __future__ import annotations
@@ -114,7 +116,7 @@ class LSTMParams:
             if unknown:
                 problems.append("unknown " + ", ".join(repr(k) for k in unknown))
             raise ValueError(f"LSTM parameters: {'; '.join(problems)}; expected the keys {', '.join(PARAMETER_KEYS)}")
-        return cls(**{key: _as_float_array(mapping[key], f"LSTM parameter {key!r}") for key in PARAMETER_KEYS})
+        return cls(**{key: mapping[key] for key in PARAMETER_KEYS})  # __post_init__ makes the float copies
 
     @property
     def hidden_size(self) -> int:
@@ -219,6 +221,74 @@ def forward(
             h = o * c if no_tanh_on_h else o * np.tanh(c)
         steps.append(Step(f=f, i=i, o=o, ctilde=ctilde, c=c, h=h))
     return steps
+
+
+@dataclass(frozen=True)
+class Mistakes:
+    """The known mistakes one pass of `forward_passes` reproduces (see `forward` for each switch)."""
+
+    no_tanh_on_h: bool = False
+    swap_candidate_activation: bool = False
+    drop_recurrent: bool = False
+
+
+def forward_passes(
+    params: LSTMParams,
+    xs: ArrayLike,
+    passes: Sequence[Mistakes],
+    h0: ArrayLike | None = None,
+    c0: ArrayLike | None = None,
+    *,
+    pins: Sequence[StepPins] | None = None,
+) -> Array:
+    """`forward` for each of `passes` at once: an array of shape (passes, T, 6, hidden) whose [p, t, k]
+    is the k-th STEP_FIELDS value (f, i, c̃, c, o, h) of step t + 1 of `forward(..., **vars(passes[p]))`.
+
+    Each pass is a row and every operation is element-wise on the rows, in forward's order, so every
+    value equals forward's bit for bit (the tests compare them); the pins apply to every pass.
+    """
+    x = np.asarray(xs, dtype=float)
+    if x.ndim != 2 or x.shape[1] != params.input_size or x.shape[0] < 1:
+        raise ValueError(
+            f"xs has shape {_shape_text(x.shape)}; expected (T, {params.input_size}): "
+            f"one row x_t of size input = {params.input_size} per time step, T >= 1"
+        )
+    hidden, count = params.hidden_size, len(passes)
+    h = _state(h0, hidden, "h0")  # (hidden,) while shared by every pass, else (passes, hidden): numpy broadcasts
+    c = _state(c0, hidden, "c0")
+    step_pins = _step_pins(pins, x.shape[0], hidden)
+    column = (count, 1)
+    no_tanh = np.array([mistakes.no_tanh_on_h for mistakes in passes]).reshape(column)
+    swapped = np.array([mistakes.swap_candidate_activation for mistakes in passes]).reshape(column)
+    dropped = np.array([mistakes.drop_recurrent for mistakes in passes]).reshape(column)
+    input_terms = x @ params.W_stack.T + params.b_stack  # as in forward: the same products, the same sums
+    values = np.empty((count, x.shape[0], len(STEP_FIELDS), hidden))
+    for t, (input_term, pinned) in enumerate(zip(input_terms, step_pins, strict=True)):
+        if hidden == 1:  # U h_{t-1} is one product per gate: element-wise, exactly as the matrix product
+            recurrent = h * params.U_stack[:, 0]
+        else:  # a sum of products: forward's own matrix-vector product, pass by pass, for the same sums
+            recurrent = np.stack([params.U_stack @ row for row in np.broadcast_to(h, (count, hidden))])
+        z = np.where(dropped, input_term, input_term + recurrent)
+        gates = sigmoid(z[:, : 3 * hidden])
+        f = pinned.get("f", gates[:, :hidden])
+        i = pinned.get("i", gates[:, hidden : 2 * hidden])
+        o = pinned.get("o", gates[:, 2 * hidden :])
+        if "ctilde" in pinned:
+            ctilde = pinned["ctilde"]
+        else:
+            ctilde = np.tanh(z[:, 3 * hidden :])
+            if swapped.any():
+                ctilde = np.where(swapped, sigmoid(z[:, 3 * hidden :]), ctilde)
+        c = pinned["c"] if "c" in pinned else f * c + i * ctilde
+        if "h" in pinned:
+            h = pinned["h"]
+        else:
+            h = o * np.tanh(c)
+            if no_tanh.any():
+                h = np.where(no_tanh, o * c, h)
+        for k, value in enumerate((f, i, ctilde, c, o, h)):  # STEP_FIELDS order
+            values[:, t, k] = value
+    return values
 
 
 def _squared_errors(h_seq: ArrayLike, y_seq: ArrayLike) -> Array:

@@ -86,3 +86,93 @@ def test_mse_summed_gets_one_of_two_points(write_submission):
 def test_mse_as_a_percentage_is_right(write_submission):
     result, _ = grade_file(str(write_submission({"p3": {"c": "52.99%"}})))
     assert next(q for q in result.questions if q.id == "p3.c").status == "correct"
+
+
+# --- Carry-forward from the student's own values (issue 10, item 9) --------------------------------
+# Every input the student answered is pinned to their value, right or wrong; only missing or
+# unreadable inputs fall back to the solver. The feedback names only the inputs that differ from the key.
+
+OWN_VALUES = [
+    # h1 wrong, h2 right: MSE from their own h1 and h2, ½[(0.5−0.2914)² + (0.8+0.1899)²] = 0.5117
+    ({"p3": {"b": {"h1": 0.2914, "h2": -0.1899}, "c": 0.5117}}, "p3.c", ["p3.b.h1"], ["p3.b.h2"]),
+    ({"p3": {"b": {"h1": 0.2914, "h2": "−0.1899"}, "c": "51.17%"}}, "p3.c", ["p3.b.h1"], ["p3.b.h2"]),
+    # c1 wrong, f2, i2, c̃2 right: c2 = f2·c1 + i2·c̃2 from their own numbers
+    ({"p3": {"b": {"c1": 0.30, "f2": 0.2330, "i2": 0.4588, "ctilde2": -0.5875, "c2": round(0.2330 * 0.30 + 0.4588 * -0.5875, 4)}}},
+     "p3.b.c2", ["p3.b.c1"], ["p3.b.f2", "p3.b.i2", "p3.b.ctilde2"]),
+    # both inputs wrong: both named
+    ({"p3": {"b": {"h1": 0.2914, "h2": -0.25}, "c": round(0.5 * ((0.5 - 0.2914) ** 2 + (0.8 + 0.25) ** 2), 4)}},
+     "p3.c", ["p3.b.h1", "p3.b.h2"], []),
+]
+
+
+@pytest.mark.parametrize("answers, qid, named, not_named", OWN_VALUES)
+def test_carry_forward_pins_every_answered_input(write_submission, answers, qid, named, not_named):
+    result, _ = grade_file(str(write_submission(answers)))
+    graded = next(q for q in result.questions if q.id == qid)
+    assert (graded.status, graded.score, graded.carried_forward) == ("correct", graded.max_score, True)
+    feedback = graded.feedback.lower()
+    assert "correct for your value of " + ", ".join(named) in feedback
+    for source in not_named:
+        assert source not in feedback
+
+
+def test_the_old_rule_would_have_failed_the_mse_case(rubric):
+    """Pinning only the differing h1 lets the solver recompute h2 from it (through f2, i2, c̃2, o2), so
+    the old rule gives another MSE than the student's own numbers: the table above can fail."""
+    only_h1 = rubric.solver.solve(None, {"h1": 0.2914})["lstm.mse"]
+    both = rubric.solver.solve(None, {"h1": 0.2914, "h2": -0.1899})["lstm.mse"]
+    assert abs(both - 0.5117) < 1e-3
+    assert abs(only_h1 - 0.5117) > 0.01
+    own_c2 = 0.2330 * 0.30 + 0.4588 * -0.5875
+    assert abs(rubric.solver.solve(None, {"c1": 0.30})["lstm.c2"] - own_c2) > 0.01
+
+
+def test_inputs_right_within_tolerance_make_a_plain_correct():
+    """Every input right (only rounded) and the answer follows from those rounded values: correct, full
+    credit, no "your value of" and no carry-forward mark."""
+    from grader.questions import AnswerKey, NumericQuestion
+
+    question = NumericQuestion(id="q", type="numeric", points=1, answer=1.0, tolerance={"rel": 1e-4})
+    key = AnswerKey(answer=1.0, carried=1.01, carried_from=())
+    verdict = question.grade(1.01, key)
+    assert (verdict.status, verdict.credit, verdict.carried_forward) == ("correct", 1.0, False)
+    assert "your value" not in verdict.feedback and "slip" not in question.grade(1.5, key).feedback
+
+
+def test_a_missing_input_falls_back_to_the_solver(rubric, write_submission):
+    """h2 not answered: the MSE is recomputed from the student's h1 and the h2 that follows from it."""
+    expected = rubric.solver.solve(None, {"h1": 0.2914})["lstm.mse"]
+    result, _ = grade_file(str(write_submission({"p3": {"b": {"h1": 0.2914}, "c": round(expected, 4)}})))
+    mse = next(q for q in result.questions if q.id == "p3.c")
+    assert mse.carried_forward and mse.status == "correct"
+    assert "p3.b.h2" not in mse.feedback
+
+
+def test_an_unreadable_input_falls_back_to_the_solver(rubric, write_submission):
+    expected = rubric.solver.solve(None, {"h1": 0.2914})["lstm.mse"]
+    result, _ = grade_file(str(write_submission({"p3": {"b": {"h1": 0.2914, "h2": "about minus a fifth"},
+                                                        "c": round(expected, 4)}})))
+    by_id = {q.id: q for q in result.questions}
+    assert by_id["p3.b.h2"].status == "invalid"
+    assert by_id["p3.c"].carried_forward and by_id["p3.c"].status == "correct"
+
+
+def test_right_inputs_and_a_wrong_step_name_the_step(write_submission):
+    """Both inputs right, the MSE wrong: the slip is in this step, and no input is blamed."""
+    result, _ = grade_file(str(write_submission({"p3": {"b": {"h1": 0.2174, "h2": -0.1899}, "c": 0.7}})))
+    mse = next(q for q in result.questions if q.id == "p3.c")
+    assert mse.status == "incorrect" and not mse.carried_forward
+    assert "your value of" not in mse.feedback
+
+
+def test_an_answer_right_for_the_key_never_calls_the_solver(rubric, write_submission, monkeypatch):
+    """The carried value is computed only for an answer that misses the key: grading a class of
+    right answers costs no extra solves, however each student rounded their inputs."""
+    calls = []
+    solve = rubric.solver.solve
+    monkeypatch.setattr(rubric.solver, "solve", lambda student=None, given=None: calls.append(given) or solve(student, given))
+    result, _ = grade_file(str(write_submission({"p3": {"b": {"h1": 0.21741, "h2": -0.18988}, "c": 0.52986}})))
+    assert next(q for q in result.questions if q.id == "p3.c").status == "correct"
+    assert [given for given in calls if given] == []
+    grade_file(str(write_submission({"p3": {"b": {"h1": 0.21741, "h2": -0.18988}, "c": 0.6}})))
+    assert [given for given in calls if given] == [{"h1": 0.21741, "h2": -0.18988}]

@@ -7,16 +7,30 @@ spreadsheet would run as a formula is neutralised.
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterable
 from typing import IO
 
 from grader.batch.records import StudentRow
-from grader.csv_cells import csv_text
+from grader.csv_cells import cell
 from grader.rubric import LoadedRubric
 
 
 def write_gradebook(stream: IO[str], rows: Iterable[StudentRow], rubric: LoadedRubric) -> None:
-    """Write the CSV (the stream is opened with newline="")."""
+    """Write the CSV (the stream is opened with newline=""), as `grader.csv_cells.csv_text` writes one."""
     max_score = rubric.rubric.max_score
-    header = [["student_id", "name", "email", "total", "max", *rubric.questions]]
-    stream.write(csv_text(header + [[row.id, row.name, row.email, row.total, max_score, *row.scores] for row in rows]))
+    writer = csv.writer(stream, lineterminator="\r\n")
+    writer.writerow([cell(value) for value in ["student_id", "name", "email", "total", "max", *rubric.questions]])
+    numbers: dict[float, str] = {}  # a class has few distinct scores: each is formatted once
+
+    def number(value: float) -> str:
+        text = numbers.get(value)
+        if text is None:
+            text = cell(value)
+            if value == value:  # NaN is never a key (cell refuses it anyway)
+                numbers[value] = text
+        return text
+
+    for row in rows:
+        writer.writerow([cell(row.id), cell(row.name), cell(row.email), number(row.total), number(max_score),
+                         *map(number, row.scores)])

@@ -27,6 +27,7 @@ class Bar:
     height: float
     count: int
     label: str  # "12–14"
+    range_text: str  # "12 to under 14" (the last bin: "34 to 36"), for the table read by screen readers
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,8 @@ def histogram(totals: Sequence[float], max_score: float) -> Histogram:
         low, high = index * width, min(max_score, (index + 1) * width)
         bars.append(Bar(x=round(LEFT + index * slot + 1, 2), y=round(TOP + plot_height - height, 2),
                         width=round(max(slot - 2, 1), 2), height=round(height, 2), count=count,
-                        label=f"{points(low)}–{points(high)}"))
+                        label=f"{points(low)}–{points(high)}",
+                        range_text=f"{points(low)} to {'' if index == bins - 1 else 'under '}{points(high)}"))
     label_every = 1 if bins <= 10 else 2
     x_ticks = [Tick(round(LEFT + index * slot, 2), points(min(max_score, index * width)))
                for index in range(0, bins + 1, label_every)]

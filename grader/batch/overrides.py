@@ -7,21 +7,32 @@ entries). Every other entry is a final decision: its score replaces the grader's
 (full points: correct, zero: incorrect, in between: partial), the total is recomputed, and the
 report shows "TA decision". Only this file sets an override; nothing a student writes can.
 
+An entry may carry `answer_sha256` (review.yaml writes it): the decision then holds only for that
+answer, and `apply_decisions` hands back, instead of applying, a decision whose answer changed
+(it goes back to the review queue as stale). An undecided `stale: true` entry keeps its
+`previous_score` and `previous_comment` visible until a TA decides again. Several files merge
+(`merge_overrides`), a later file winning: OUT/review.yaml first, then each --overrides file.
+
 Validation is strict and reports every bad entry at once (index, student, question, line): an
-unknown question, a score that is not a number within 0..points, an answer overridden twice, a
-key given twice in one entry. Whether each student exists is known only after grading, so the
-pipeline calls `check_students` at the end, before anything is written.
+unknown question, a score that is not a number within 0..points (NaN, inf and a 400-digit
+integer included, never echoed whole), an answer overridden twice, a key given twice in one entry.
+Whether each student exists is known only after grading, so the pipeline calls `check_students`
+at the end, before anything is written.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
+import re
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 
+from grader.batch.review_reader import grader_layout_entries
+from grader.safe_files import read_regular_file, shown
 from grader.safe_yaml import load_yaml_entries
 from grader.errors import OverridesError, did_you_mean
 from grader.results import SCORE_SLACK, Override, Result, round_score
@@ -31,6 +42,14 @@ MAX_OVERRIDE_BYTES = 64 * 1024 * 1024  # a review.yaml for 10,000 students is ~3
 MAX_OVERRIDE_NODES = 5_000_000  # ~12 values an entry, a handful of entries per student, 10,000 students
 REVIEWED_FEEDBACK = "A TA read this answer and decided its score."
 MAX_LISTED = 10  # bad entries named in one message; more would scroll the first ones away
+MAX_SCORE_DIGITS = 15  # a score is a few digits; a longer integer is a typo (and would not format as a float)
+ECHO_CHARS = 40  # a bad value is echoed in a message up to this many characters
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def answer_hash(answer: str | None) -> str:
+    """The sha256 of an answer's text, as review.yaml's `answer_sha256` binds a decision to it."""
+    return hashlib.sha256((answer or "").encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -41,17 +60,27 @@ class Decision:
     comment: str | None
     entry: int  # 1-based position in the file
     line: int
+    answer_hash: str | None = None  # the sha256 of the answer it judged (review.yaml); None: any answer
 
     def as_override(self) -> Override:
         return Override(score=self.score, comment=self.comment)
 
 
 @dataclass(frozen=True)
+class StaleNote:
+    """A decision that went stale (the answer changed), kept visible in review.yaml until a TA decides again."""
+
+    previous_score: float
+    previous_comment: str | None
+
+
+@dataclass(frozen=True)
 class Overrides:
-    """All decisions of one file, by student id and question id."""
+    """All decisions of one file (or of several, merged), by student id and question id."""
 
     path: str
     by_student: dict[str, dict[str, Decision]]
+    stale_notes: dict[str, dict[str, StaleNote]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return sum(len(decisions) for decisions in self.by_student.values())
@@ -79,15 +108,23 @@ class Overrides:
 
 def load_overrides(path: str | Path, rubric: LoadedRubric) -> Overrides:
     """Read and validate the override file at `path` against `rubric`."""
-    name = str(path)
+    name = shown(path)
     entries = _read_entries(Path(path), name)
     by_student: dict[str, dict[str, Decision]] = {}
     problems: list[str] = []
+    stale_notes: dict[str, dict[str, StaleNote]] = {}
     for index, (entry, line) in enumerate(entries, start=1):
         if isinstance(entry, dict) and "score" in entry and entry["score"] is None:
             if entry.get("comment"):  # a comment with no score is a decision half-written
                 problems.append(f"{_where(index, entry.get('student'), entry.get('question'), line)}: "
                                 "there is a comment but no score; write the score too")
+            elif entry.get("stale") is True:
+                try:
+                    student_id, question_id, note = _stale_note(entry, index, line, rubric)
+                except ValueError as exc:
+                    problems.append(str(exc))
+                    continue
+                stale_notes.setdefault(student_id, {})[question_id] = note
             continue  # not decided yet
         try:
             student_id, question_id, decision = _decision(entry, index, line, rubric)
@@ -102,16 +139,48 @@ def load_overrides(path: str | Path, rubric: LoadedRubric) -> Overrides:
         by_student[student_id][question_id] = decision
     _raise_if_any(problems, name, "each entry needs `student`, `question` and a `score` between 0 and "
                                   "the question's points")
-    return Overrides(path=name, by_student=by_student)
+    return Overrides(path=name, by_student=by_student, stale_notes=stale_notes)
 
 
-def apply_decisions(result: Result, decisions: Mapping[str, Decision] | None, rubric: LoadedRubric) -> Result:
-    """`result` with the TA's decisions applied (a new Result; `result` is not changed)."""
+def merge_overrides(sources: list[Overrides]) -> tuple[Overrides | None, int]:
+    """One set of decisions from several files, a later file winning; and how many decisions it replaced."""
+    if not sources:
+        return None, 0
+    by_student: dict[str, dict[str, Decision]] = {}
+    stale_notes: dict[str, dict[str, StaleNote]] = {}
+    replaced = 0
+    for source in sources:
+        for student_id, decisions in source.by_student.items():
+            mine = by_student.setdefault(student_id, {})
+            replaced += sum(1 for question_id in decisions if question_id in mine)
+            mine.update(decisions)
+        for student_id, notes in source.stale_notes.items():
+            stale_notes.setdefault(student_id, {}).update(notes)
+    for student_id, decisions in by_student.items():  # a decision made since replaces the stale note
+        for question_id in decisions:
+            stale_notes.get(student_id, {}).pop(question_id, None)
+    paths = " and ".join(source.path for source in sources)
+    return Overrides(path=paths, by_student=by_student,
+                     stale_notes={key: value for key, value in stale_notes.items() if value}), replaced
+
+
+def apply_decisions(result: Result, decisions: Mapping[str, Decision] | None, rubric: LoadedRubric,
+                    ) -> tuple[Result, dict[str, Decision]]:
+    """`result` with the TA's decisions applied (a new Result; `result` is not changed), and the stale ones.
+
+    A decision bound to an answer (`answer_sha256`) that is no longer the student's answer is not
+    applied: it comes back by question id, for the review queue to show it as stale.
+    """
     if not decisions:
-        return result
+        return result, {}
     questions = []
+    stale: dict[str, Decision] = {}
     for graded in result.questions:
         decision = decisions.get(graded.id)
+        if decision is not None and decision.answer_hash is not None and decision.answer_hash != answer_hash(
+                graded.answer):
+            stale[graded.id] = decision
+            decision = None
         if decision is None:
             questions.append(graded)
             continue
@@ -121,8 +190,10 @@ def apply_decisions(result: Result, decisions: Mapping[str, Decision] | None, ru
         if graded.status == "needs_review":  # the "provisional, a TA will read it" text is out of date now
             update["feedback"] = REVIEWED_FEEDBACK
         questions.append(graded.model_copy(update=update))
+    if len(stale) == len(decisions):
+        return result, stale
     total = round_score(sum(question.score for question in questions))
-    return result.model_copy(update={"questions": questions, "score": total})
+    return result.model_copy(update={"questions": questions, "score": total}), stale
 
 
 def status_for_score(score: float, points: float) -> str:
@@ -133,6 +204,23 @@ def status_for_score(score: float, points: float) -> str:
 
 
 def _decision(entry: Any, index: int, line: int, rubric: LoadedRubric) -> tuple[str, str, Decision]:
+    student_id, question, where = _who(entry, index, line, rubric)
+    if "score" not in entry:
+        raise ValueError(f"{where}: `score` is missing")
+    score = _score(entry["score"], "score", where, question, rubric.questions[question].points)
+    comment = entry.get("comment")
+    if comment is not None and not isinstance(comment, str):
+        raise ValueError(f"{where}: `comment` must be text (put it in quotes)")
+    comment = comment.strip() if comment and comment.strip() else None
+    bound = entry.get("answer_sha256")
+    if bound is not None and (not isinstance(bound, str) or not _SHA256.match(bound)):
+        raise ValueError(f"{where}: `answer_sha256` is not the hash `grade batch` wrote; remove the line "
+                         "(the decision then holds for any answer) or restore it")
+    return student_id, question, Decision(score=score, comment=comment, entry=index, line=line, answer_hash=bound)
+
+
+def _who(entry: Any, index: int, line: int, rubric: LoadedRubric) -> tuple[str, str, str]:
+    """The entry's student id and question id, and where it is (for messages)."""
     if not isinstance(entry, dict):
         raise ValueError(f"entry {index} (line {line}): expected a mapping with student, question and score")
     student = entry.get("student")
@@ -145,20 +233,36 @@ def _decision(entry: Any, index: int, line: int, rubric: LoadedRubric) -> tuple[
     question = question.strip()
     if question not in rubric.questions:
         raise ValueError(f"{where}: `{question}` is not a question of {rubric.id}{did_you_mean(question, rubric.questions)}")
-    if "score" not in entry:
-        raise ValueError(f"{where}: `score` is missing")
-    score = entry["score"]
+    return str(student).strip(), question, where
+
+
+def _score(value: Any, key: str, where: str, question: str, points: float) -> float:
+    """A score within 0..points, or a ValueError that never echoes more than a few characters of it."""
+    if isinstance(value, int) and not isinstance(value, bool) and len(str(abs(value))) > MAX_SCORE_DIGITS:
+        raise ValueError(f"{where}: `{key}` must be a number from 0 to {points:g}, not a "
+                         f"{len(str(abs(value)))}-digit number")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(f"{where}: `{key}` must be a number from 0 to {points:g}, not `{_echo(value)}`")
+    if not -SCORE_SLACK <= value <= points + SCORE_SLACK:
+        raise ValueError(f"{where}: {key.replace('_', ' ')} {value:g} is outside 0 to {points:g} "
+                         f"(the points of {question})")
+    return min(max(float(value), 0.0), float(points))
+
+
+def _echo(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= ECHO_CHARS else f"{text[:ECHO_CHARS]}… ({len(text):,} characters)"
+
+
+def _stale_note(entry: dict, index: int, line: int, rubric: LoadedRubric) -> tuple[str, str, StaleNote]:
+    """An undecided `stale: true` entry: its previous score and comment, to show again."""
+    student_id, question, where = _who(entry, index, line, rubric)
     points = rubric.questions[question].points
-    if isinstance(score, bool) or not isinstance(score, (int, float)) or not math.isfinite(score):
-        raise ValueError(f"{where}: `score` must be a number from 0 to {points:g}, not `{score}`")
-    if not -SCORE_SLACK <= score <= points + SCORE_SLACK:
-        raise ValueError(f"{where}: score {score:g} is outside 0 to {points:g} (the points of {question})")
-    comment = entry.get("comment")
+    previous = _score(entry.get("previous_score"), "previous_score", where, question, points)
+    comment = entry.get("previous_comment")
     if comment is not None and not isinstance(comment, str):
-        raise ValueError(f"{where}: `comment` must be text (put it in quotes)")
-    comment = comment.strip() if comment and comment.strip() else None
-    score = min(max(float(score), 0.0), float(points))
-    return str(student).strip(), question, Decision(score=score, comment=comment, entry=index, line=line)
+        raise ValueError(f"{where}: `previous_comment` must be text (put it in quotes)")
+    return student_id, question, StaleNote(previous_score=previous, previous_comment=comment or None)
 
 
 def _where(index: int, student: Any, question: Any, line: int) -> str:
@@ -180,5 +284,14 @@ def _raise_if_any(problems: list[str], name: str, hint: str) -> None:
 
 
 def _read_entries(path: Path, name: str) -> list[tuple[Any, int]]:
-    """The file's entries with their line numbers (safe YAML: no tags, no key twice, bounded size)."""
+    """The file's entries with their line numbers (safe YAML: no tags, no key twice, bounded size).
+    A file in the layout the grader writes is read without the YAML parser (grader.batch.review_reader)."""
+    try:
+        data = read_regular_file(path, OverridesError, max_bytes=MAX_OVERRIDE_BYTES, name=name)
+    except OverridesError:
+        data = None  # load_yaml_entries reads it again and says why
+    if data is not None and len(data) <= MAX_OVERRIDE_BYTES:
+        entries = grader_layout_entries(data, MAX_OVERRIDE_NODES)
+        if entries is not None:
+            return entries
     return load_yaml_entries(path, OverridesError, max_bytes=MAX_OVERRIDE_BYTES, max_nodes=MAX_OVERRIDE_NODES)

@@ -1,32 +1,45 @@
 """`run_batch`: submissions folder + rubric (+ a TA's overrides) -> one output folder, atomically.
 
-Steps: validate the inputs (rubric, overrides, folders) before any work; grade every file in the
-worker pool, streaming records into the collector; settle duplicated ids; check that every
-override names a graded student; then write the outputs in a fixed order (student id, file
-name), so OUT is byte-identical for any --jobs and any order of files on disk. Nothing in OUT
-depends on where the folders are, the time, or the machine.
+Steps: take OUT's lock, remove what killed runs left beside it, and check that OUT may be replaced
+(its manifest); validate the inputs (rubric, the decisions in OUT/review.yaml and --overrides,
+folders) before any work; grade every file in the worker pool, streaming records into the
+collector (what discovery could not read is a problem too); settle duplicated ids; check that
+every decision names a graded student; then write the outputs in a fixed order (student id, file
+name), so OUT is byte-identical for any --jobs and any order of files on disk; the staging folder
+then replaces what the grader wrote of OUT (grader.batch.staging). Nothing in OUT depends on
+where the folders are, the time, or the machine.
 """
 
 from __future__ import annotations
 
 import json
-from contextlib import closing
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.batch.collect import Collected, Collector
+from grader.batch.collect import Collected, Collector, SpillReader
 from grader.batch.gradebook import write_gradebook
-from grader.batch.overrides import load_overrides
+from grader.batch.lock import output_lock
+from grader.batch.manifest import Manifest, forget_digests, remember_digest
+from grader.batch.overrides import Overrides, load_overrides, merge_overrides
 from grader.batch.progress import Progress
+from grader.batch.records import Problem
+from grader.batch.result_cache import CACHE_NAME, CacheEntry, ResultCache, inputs_fingerprint, write_cache
 from grader.batch.review import write_review
 from grader.batch.runner import WorkerSetup, discover, grade_files
-from grader.batch.staging import check_output, staged_folder
+from grader.batch.staging import check_output, clean_leftovers, staged_folder
 from grader.batch.summary import ClassSummary, summarise
-from grader.errors import UsageError
+from grader.errors import OverridesError, UsageError
 from grader.reports import environment, render_template
 from grader.rubric import LoadedRubric, load_rubric
+from grader.safe_files import Found, shown
 
-SPILL_NAME = ".spill"  # scratch file inside the staging folder, removed before the swap
+REVIEW_FILE = "review.yaml"
+LISTED = 10  # names listed in the end-of-run paragraph
 
 
 @dataclass(frozen=True)
@@ -37,9 +50,11 @@ class BatchOptions:
     rubric: Path
     out: Path
     jobs: int = 1
-    overrides: Path | None = None
+    overrides: tuple[Path, ...] = ()
     reports: bool = True
     quiet: bool = False
+    recorded: dict[str, str] | None = None  # file name -> recorded Result JSON, kept instead of grading (grade collect)
+    discard_decisions: bool = False  # drop the decisions in OUT/review.yaml instead of applying them
 
 
 @dataclass(frozen=True)
@@ -54,6 +69,12 @@ class BatchOutcome:
     decisions: int
     mean: float | None
     max_score: float
+    decision_files: tuple[str, ...] = ()  # where the applied decisions came from
+    stale: tuple[str, ...] = ()  # "student question" of each decision that no longer matches its answer
+    kept: tuple[str, ...] = ()  # entries of the previous OUT that grade batch did not write, moved over
+    stale_exports: tuple[str, ...] = ()  # exports made from the previous results
+    cleaned: tuple[str, ...] = ()  # temporary folders of killed runs removed
+    left_behind: str | None = None
 
 
 def run_batch(options: BatchOptions) -> BatchOutcome:
@@ -61,57 +82,142 @@ def run_batch(options: BatchOptions) -> BatchOutcome:
     if options.jobs < 1:
         raise UsageError(f"--jobs must be at least 1, not {options.jobs}")
     if not options.folder.is_dir():
-        raise UsageError("not a folder of submissions", path=str(options.folder),
+        raise UsageError("not a folder of submissions", path=shown(options.folder),
                          hint="give the folder that holds the students' .yaml files")
-    check_output(options.out, options.folder)
-    rubric = load_rubric(options.rubric)
-    overrides = load_overrides(options.overrides, rubric) if options.overrides else None
-    files = discover(options.folder, skip=options.out)
-    if not files:
-        raise UsageError("no .yaml or .yml files here", path=str(options.folder))
-    for name in ("result.html.j2", "result.md.j2", "summary.html.j2"):
-        environment().get_template(name)  # compiled once here, inherited by forked workers
+    _check_not_current_folder(options.out)
+    with output_lock(options.out), _terminate_as_interrupt():
+        forget_digests()
+        cleaned = clean_leftovers(options.out)
+        previous = check_output(options.out, options.folder)
+        rubric = load_rubric(options.rubric)
+        sources = _decision_sources(options, previous is not None, rubric)
+        overrides, _ = merge_overrides(sources)
+        found = discover(options.folder, skip=options.out)
+        if not found.files and not found.problems:
+            raise UsageError("no .yaml or .yml files here", path=shown(options.folder))
+        for name in ("result.html.j2", "result.md.j2", "summary.html.j2"):
+            environment().get_template(name)  # compiled once here, inherited by forked workers
+        with staged_folder(options.out, previous) as staging:
+            fingerprint = inputs_fingerprint(rubric) if options.recorded is None else None  # None: no cache
+            collector, collected, summary = _grade(options, staging.path, rubric, overrides, found, previous,
+                                                   fingerprint)
+            for source in sources:
+                source.check_students({student.row.id for student in collected.students}, collected.shared_ids)
+            _write_outputs(staging.path, collected, collector.spill, rubric, summary, options.reports, fingerprint)
+            collector.spill.remove_files()
 
-    with staged_folder(options.out) as staging:
-        reports = staging / "reports"
-        if options.reports:
-            reports.mkdir()
-        setup = WorkerSetup(rubric_path=str(options.rubric), overrides=overrides,
-                            reports_folder=str(reports) if options.reports else None)
-        collector = Collector(staging / SPILL_NAME)
-        progress = Progress.for_terminal(len(files), quiet=options.quiet)
+    return BatchOutcome(
+        out=options.out, files=len(found.files) + len(found.problems), graded=summary.graded,
+        problems=len(collected.problems), needs_review=summary.needs_review,
+        decisions=sum(student.decided for student in collected.students), mean=summary.mean,
+        max_score=summary.max_score, decision_files=tuple(source.path for source in sources),
+        stale=tuple(f"{student.row.id} {question}" for student in collected.students for question in student.stale),
+        kept=tuple(staging.kept), stale_exports=tuple(staging.stale_exports), cleaned=tuple(cleaned),
+        left_behind=staging.left_behind)
+
+
+def _grade(options: BatchOptions, staging: Path, rubric: LoadedRubric, overrides: Overrides | None,
+           found: Found, previous: Manifest | None, fingerprint: str | None) -> tuple[Collector, Collected, ClassSummary]:
+    """Grade every file into `staging`, collect the records (and the discovery problems), summarise.
+    Files the previous run graded under the same rubric, solver and grader come from its result cache."""
+    reports = staging / "reports"
+    if options.reports:
+        reports.mkdir()
+    cache = (ResultCache.load(options.out, fingerprint, previous.files.get(CACHE_NAME))
+             if fingerprint is not None and previous is not None else None)
+    setup = WorkerSetup(rubric_path=str(options.rubric), overrides=overrides,
+                        reports_folder=str(reports) if options.reports else None, recorded=options.recorded,
+                        cache=cache or None, keyed=fingerprint is not None, scratch=str(staging))
+    collector = Collector(staging)
+    for name, message in found.problems:
+        collector.add(Problem(name, message))
+    progress = Progress.for_terminal(len(found.files), quiet=options.quiet)
+    try:
+        with closing(grade_files(found.files, setup, options.jobs)) as chunks:
+            for records in chunks:
+                for record in records:
+                    collector.add(record)
+                    for written in getattr(record, "report_digests", ()):
+                        remember_digest(written)
+                progress.advance(len(records))
+    finally:
+        progress.close()
+        if cache is not None:
+            cache.close()
+    collected = collector.finish()
+    return collector, collected, summarise([student.row for student in collected.students], rubric)
+
+
+def _check_not_current_folder(out: Path) -> None:
+    """OUT is replaced by a rename: a shell inside it would be left in a folder that no longer exists."""
+    try:
+        here = Path.cwd()
+    except FileNotFoundError:
+        raise UsageError("the current folder no longer exists (an earlier output folder, replaced?)",
+                         hint="change to a folder that exists, e.g. `cd ..`, then run again") from None
+    resolved = out.resolve()
+    if here == resolved or here.is_relative_to(resolved):
+        raise UsageError("--out is the current folder (or holds it); a run replaces it as a whole",
+                         path=shown(out), hint="run from the folder above it, e.g. `cd ..` and --out with its name")
+
+
+def _decision_sources(options: BatchOptions, replacing: bool, rubric: LoadedRubric) -> list[Overrides]:
+    """The decisions to apply: OUT/review.yaml of the output being replaced (unless discarded), then --overrides."""
+    sources: list[Overrides] = []
+    seen: set[Path] = set()
+    review = options.out / REVIEW_FILE
+    if replacing and not options.discard_decisions and os.path.lexists(review):
         try:
-            with closing(grade_files(files, setup, options.jobs)) as chunks:
-                for records in chunks:
-                    for record in records:
-                        collector.add(record)
-                    progress.advance(len(records))
-        finally:
-            progress.close()
-        collected = collector.finish()
-        if overrides is not None:
-            overrides.check_students({student.row.id for student in collected.students}, collected.shared_ids)
-        summary = summarise([student.row for student in collected.students], rubric)
-        _write_outputs(staging, collected, collector, rubric, summary, options.reports)
-        collector.spill.close()
-        (staging / SPILL_NAME).unlink()
-
-    return BatchOutcome(out=options.out, files=len(files), graded=summary.graded,
-                        problems=len(collected.problems), needs_review=summary.needs_review,
-                        decisions=len(overrides) if overrides else 0, mean=summary.mean,
-                        max_score=summary.max_score)
+            sources.append(load_overrides(review, rubric))
+        except OverridesError as exc:
+            exc.hint = (exc.hint or "") + ("; or run with --discard-decisions to drop the decisions in "
+                                           f"{shown(review)}")
+            raise
+        seen.add(review.resolve())
+    for path in options.overrides:
+        if path.resolve() not in seen:
+            seen.add(path.resolve())
+            sources.append(load_overrides(path, rubric))
+    return sources
 
 
-def _write_outputs(staging: Path, collected: Collected, collector: Collector, rubric: LoadedRubric,
-                   summary: ClassSummary, with_reports: bool) -> None:
-    spill = collector.spill
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM is handled like Ctrl-C: the temporary folder is removed and the previous OUT stays."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    before = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
+def _write_outputs(staging: Path, collected: Collected, spill: SpillReader, rubric: LoadedRubric,
+                   summary: ClassSummary, with_reports: bool, fingerprint: str | None) -> None:
     if with_reports:
         for student_id in collected.shared_ids:  # written by whichever file came first; none is valid
             for suffix in (".html", ".md"):
                 (staging / "reports" / f"{student_id}{suffix}").unlink(missing_ok=True)
+    cached: list[CacheEntry] = []
+    offset = 0  # in bytes: where each line of results.jsonl starts, for the result cache
     with open(staging / "results.jsonl", "w", encoding="utf-8", newline="\n") as stream:
         for student in collected.students:
             stream.write(spill.read(student.result))
+            if student.cache_key is not None:
+                cached.append(CacheEntry(student.file, student.cache_key, final=student.final_digest,
+                                         at=(offset, student.result[1] - 1),
+                                         result=spill.read(student.provisional) if student.provisional else None))
+            offset += student.result[1]
+    if fingerprint is not None:
+        cached += [CacheEntry(problem.file, problem.cache_key, problem=problem.message)
+                   for problem in collected.problems if problem.cache_key is not None]
+        write_cache(staging, fingerprint, cached)
     with open(staging / "problems.jsonl", "w", encoding="utf-8", newline="\n") as stream:
         for problem in collected.problems:
             stream.write(json.dumps({"file": problem.file, "message": problem.message}, ensure_ascii=False) + "\n")
@@ -127,16 +233,43 @@ def _write_outputs(staging: Path, collected: Collected, collector: Collector, ru
 
 
 def describe_outcome(outcome: BatchOutcome) -> str:
-    """The end-of-run paragraph: graded, problems, answers to review, mean score."""
-    parts = [f"Graded {outcome.graded:,} of {outcome.files:,} submission files into {outcome.out}."]
+    """The end-of-run paragraph: graded, problems, decisions, what was kept, answers to review, mean score."""
+    out = shown(outcome.out)
+    parts = []
+    if outcome.cleaned:
+        parts.append(f"Removed {_count(len(outcome.cleaned), 'temporary folder')} that a killed run had left: "
+                     f"{_names(outcome.cleaned)}.")
+    parts.append(f"Graded {outcome.graded:,} of {outcome.files:,} submission files into {out}.")
     if outcome.problems:
-        parts.append(f"{outcome.problems:,} could not be graded: see {outcome.out / 'problems.jsonl'}.")
+        parts.append(f"{outcome.problems:,} could not be graded: see {os.path.join(out, 'problems.jsonl')}.")
     else:
         parts.append("No problems.")
     if outcome.decisions:
-        parts.append(f"{outcome.decisions:,} TA decisions applied.")
-    parts.append(f"{outcome.needs_review:,} answers need review ({outcome.out / 'review.yaml'}).")
+        parts.append(f"{_count(outcome.decisions, 'TA decision')} applied (from {', '.join(outcome.decision_files)}).")
+    if outcome.stale:
+        parts.append(f"{_count(len(outcome.stale), 'TA decision')} no longer "
+                     f"{'matches' if len(outcome.stale) == 1 else 'match'} the student's answer and "
+                     f"{'is' if len(outcome.stale) == 1 else 'are'} back in the review queue, marked stale: "
+                     f"{_names(outcome.stale)}.")
+    if outcome.kept:
+        parts.append(f"Kept {_count(len(outcome.kept), 'file')} that grade batch did not write: "
+                     f"{_names(outcome.kept)}.")
+    if outcome.stale_exports:
+        parts.append(f"{_names(outcome.stale_exports)} {'was' if len(outcome.stale_exports) == 1 else 'were'} "
+                     "exported from the previous results: run `grade export` again.")
+    if outcome.left_behind:
+        parts.append(f"{outcome.left_behind} was left beside {out}: it holds files that appeared during the run.")
+    parts.append(f"{outcome.needs_review:,} answers need review ({os.path.join(out, 'review.yaml')}).")
     if outcome.mean is not None and outcome.max_score:
         parts.append(f"Mean score {outcome.mean:.2f} / {outcome.max_score:g} "
                      f"({100 * outcome.mean / outcome.max_score:.1f}%).")
     return " ".join(parts)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
+def _names(names: tuple[str, ...]) -> str:
+    listed = ", ".join(shown(name) for name in names[:LISTED])
+    return listed + (f" and {len(names) - LISTED:,} more" if len(names) > LISTED else "")

@@ -1,9 +1,10 @@
 """What a worker hands back for one file: small, picklable, and only what the parent needs.
 
-A graded file becomes a `Graded`: the Result's JSON line (streamed to disk by the parent), the
-student's review-queue entries as YAML text, and a `StudentRow` — the few numbers per question
-that the gradebook and the class summary need. Whole Results never cross the process boundary
-twice and are never kept, so memory stays flat however large the class.
+A graded file becomes a `Graded`: the Result's JSON line, the student's review-queue entries as
+YAML text, and a `StudentRow` — the few numbers per question that the gradebook and the class
+summary need. The worker writes the texts into its own spill file (grader.batch.collect) and sends
+only where they are (`spilled`); Results never cross the process boundary and are never kept, so
+memory stays flat however large the class.
 """
 
 from __future__ import annotations
@@ -50,6 +51,13 @@ class Graded(NamedTuple):
     row: StudentRow
     json_line: str
     reviews: tuple[tuple[int, str], ...]  # (question index, review.yaml entry text)
+    decided: int = 0  # TA decisions applied
+    stale: tuple[str, ...] = ()  # question ids whose decision no longer matches the answer (back in review)
+    cache_key: str | None = None  # the file's key in the result cache (grader.batch.result_cache)
+    final_digest: str | None = None  # sha256 of json_line
+    provisional: str | None = None  # the Result before decisions, when they changed it (for the cache)
+    report_digests: tuple[tuple[int, int, int, int, str], ...] = ()  # reports written (grader.batch.manifest.FileDigest)
+    spilled: tuple[Any, ...] | None = None  # where a worker wrote json_line, reviews, provisional (grader.batch.collect)
 
 
 class Problem(NamedTuple):
@@ -57,6 +65,7 @@ class Problem(NamedTuple):
 
     file: str
     message: str
+    cache_key: str | None = None  # the file's key in the result cache, when the message may be cached
 
 
 def compact_row(result: Result, rubric: LoadedRubric) -> StudentRow:

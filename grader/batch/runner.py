@@ -10,6 +10,7 @@ must stop the run (and leave the previous output untouched).
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 import signal
@@ -17,16 +18,21 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.batch.overrides import Overrides, apply_decisions
+from grader.batch.collect import Spill, spill_record
+from grader.batch.manifest import FileDigest, file_digest
+from grader.batch.overrides import Overrides, StaleNote, apply_decisions
 from grader.batch.records import Graded, Problem, compact_row
 from grader.batch.review import review_entries
-from grader.errors import GraderError
+from grader.batch.result_cache import ResultCache, line_digest, submission_key
+from grader.errors import GraderError, SubmissionError
 from grader.grading import check_assignment, grade_submission
 from grader.reports import render_result
+from grader.results import Result
 from grader.rubric import LoadedRubric, load_rubric
-from grader.submission import load_submission
+from grader.safe_files import Found, find_yaml_files, read_regular_file, shown
+from grader.safe_yaml import MAX_BYTES, load_yaml_bytes
+from grader.submission import load_submission, parse_submission
 
-SUBMISSION_SUFFIXES = (".yaml", ".yml")
 CHUNK_FILES = 32  # files per task: big enough to amortise the pipe, small enough to balance and show progress
 REPORT_SUFFIXES = {"html": ".html", "markdown": ".md"}
 
@@ -38,45 +44,41 @@ class WorkerSetup:
     rubric_path: str
     reports_folder: str | None  # None: --no-reports
     overrides: Overrides | None
+    recorded: dict[str, str] | None = None  # file name -> Result JSON to use instead of grading (grade collect)
+    cache: ResultCache | None = None  # the previous run's gradings (grader.batch.result_cache)
+    keyed: bool = False  # compute each file's cache key, so the parent can write this run's cache
+    scratch: str | None = None  # the folder of the workers' spill files (grader.batch.collect); None: the parent's
 
 
-def discover(folder: Path, skip: Path | None = None) -> list[tuple[Path, str]]:
-    """Every *.yaml / *.yml under `folder`, as (path, relative name), sorted by name.
+def discover(folder: Path, skip: Path | None = None) -> Found:
+    """Every submission file under `folder` (grader.safe_files: one rule for batch and Gradescope).
 
     `skip` is the output folder: when it lies inside `folder`, it and its staging siblings
-    (`.OUT.tmp-*`, `.OUT.old-*`) are not submissions.
+    (`.OUT.tmp-*`, `.OUT.old-*`) are not submissions. What cannot be searched or read (an
+    unreadable folder, a FIFO, a folder link that loops) comes back as a problem.
     """
-    skip_resolved = skip.resolve() if skip is not None else None
-    found: list[tuple[Path, str]] = []
-    for root, folders, files in os.walk(folder):
-        here = Path(root)
-        if skip_resolved is not None:
-            folders[:] = [name for name in folders if not _is_output(here / name, skip_resolved)]
-        for name in files:
-            if name.endswith(SUBMISSION_SUFFIXES):
-                path = here / name
-                found.append((path, path.relative_to(folder).as_posix()))
-    found.sort(key=lambda item: item[1])
-    return found
-
-
-def _is_output(path: Path, out: Path) -> bool:
-    resolved = path.resolve()
-    return resolved == out or (resolved.parent == out.parent and resolved.name.startswith(f".{out.name}."))
+    return find_yaml_files(folder, skip=skip)
 
 
 # --- the worker side -----------------------------------------------------------------------------
 _rubric: LoadedRubric | None = None
 _setup: WorkerSetup | None = None
 _titles: dict[str, str] = {}
+_overrides: Overrides | None = None  # the TA's decisions and stale notes; None when there are neither
+_spill: Spill | None = None  # this process's spill file, when the setup has a scratch folder
 
 
 def init_worker(setup: WorkerSetup, *, subprocess: bool = True) -> None:
     """Load the rubric once per process; Ctrl-C is the parent's to handle."""
-    global _rubric, _setup, _titles
+    global _rubric, _setup, _titles, _overrides, _spill
     if subprocess:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's handler is for the parent (pool.terminate)
     _setup = setup
+    overrides = setup.overrides  # stale notes count as much as decisions: a file may hold only those
+    _overrides = overrides if overrides is not None and (overrides.by_student or overrides.stale_notes) else None
+    _close_spill()  # (an earlier batch in this process)
+    _spill = Spill(Path(setup.scratch), os.getpid()) if setup.scratch is not None else None
     _rubric = load_rubric(setup.rubric_path)
     _titles = {qid: question.title for qid, question in _rubric.questions.items() if question.title}
 
@@ -87,48 +89,107 @@ def grade_chunk(chunk: list[tuple[str, str]]) -> list[Graded | Problem]:
     records: list[Graded | Problem] = []
     for path, name in chunk:
         record, reports = grade_one(path, name)
-        if reports is not None and _setup.reports_folder is not None:
+        if reports and _setup.reports_folder is not None:
             assert isinstance(record, Graded)
-            for report_format, text in reports.items():
-                write_report(Path(_setup.reports_folder) / f"{record.row.id}{REPORT_SUFFIXES[report_format]}", text)
+            written = [write_report(Path(_setup.reports_folder) / f"{record.row.id}{REPORT_SUFFIXES[report_format]}",
+                                    text) for report_format, text in reports.items()]
+            record = record._replace(report_digests=tuple(digest for digest in written if digest is not None))
+        if _spill is not None and isinstance(record, Graded):
+            record = spill_record(record, _spill)
         records.append(record)
+    if _spill is not None:
+        _spill.flush()  # before the parent reads what these records point to
     return records
 
 
 def grade_one(path: str, name: str) -> tuple[Graded | Problem, dict[str, str] | None]:
-    """One file -> its record and rendered reports; never raises for a problem with the file."""
+    """One file -> its record and rendered reports ({} when the previous run's are reused); never raises
+    for a problem with the file. A file the result cache knows is not graded again."""
     assert _rubric is not None and _setup is not None
+    key = None
     try:
-        submission, warnings = load_submission(path)
-        check_assignment(submission, _rubric, name)
-        provisional = grade_submission(submission, _rubric, warnings=warnings)
-        decisions = _setup.overrides.by_student.get(provisional.student.id) if _setup.overrides else None
-        result = apply_decisions(provisional, decisions, _rubric)
+        data = _submission_bytes(path) if _setup.keyed else None
+        key = submission_key(name, data) if data is not None else None
+        cached = _setup.cache.get(name, key) if key is not None and _setup.cache is not None else None
+        if cached is not None and cached.problem is not None:
+            return Problem(name, cached.problem, key), None
+        if cached is not None and cached.result is not None:
+            provisional = Result.model_validate_json(cached.result)
+        else:
+            submission, warnings = (parse_submission(load_yaml_bytes(data, shown(path), SubmissionError), str(path))
+                                    if data is not None else load_submission(path))
+            check_assignment(submission, _rubric, name)
+            provisional = (Result.model_validate_json(_setup.recorded[name]) if _setup.recorded is not None
+                           else grade_submission(submission, _rubric, warnings=warnings))
+        decisions = _overrides.by_student.get(provisional.student.id) if _overrides is not None else None
+        result, stale_decisions = apply_decisions(provisional, decisions, _rubric)
+        stale = dict(_overrides.stale_notes.get(provisional.student.id, {})) if _overrides is not None else {}
+        stale.update({qid: StaleNote(decision.score, decision.comment) for qid, decision in stale_decisions.items()})
+        if result is provisional and cached is not None and cached.result is not None:
+            json_line = cached.result  # the very line it was read from (a Result's JSON reads back exactly)
+            final_digest = cached.result_digest or line_digest(json_line)
+        else:
+            json_line = result.to_json()
+            final_digest = line_digest(json_line) if key is not None else None
         reports = None
         if _setup.reports_folder is not None:
-            reports = {report_format: render_result(result, report_format, title=_rubric.rubric.title,
-                                                    titles=_titles)
-                       for report_format in REPORT_SUFFIXES}
-        record = Graded(file=name, row=compact_row(result, _rubric), json_line=result.to_json(),
-                        reviews=review_entries(provisional, result, _rubric))
+            targets = {report_format: os.path.join(_setup.reports_folder, f"{result.student.id}{suffix}")
+                       for report_format, suffix in REPORT_SUFFIXES.items()}
+            reused = (final_digest is not None and _setup.cache is not None
+                      and _setup.cache.reuse_reports(cached, final_digest, targets))
+            reports = {} if reused else {report_format: render_result(result, report_format, title=_rubric.rubric.title,
+                                                                      titles=_titles)
+                                         for report_format in REPORT_SUFFIXES}
+        provisional_line = None
+        if key is not None and result is not provisional:  # the cache keeps the Result before the decisions
+            provisional_line = cached.result if cached is not None and cached.result is not None else provisional.to_json()
+        record = Graded(file=name, row=compact_row(result, _rubric), json_line=json_line,
+                        reviews=review_entries(provisional, result, _rubric, stale),
+                        decided=len(decisions or {}) - len(stale_decisions), stale=tuple(sorted(stale)),
+                        cache_key=key, final_digest=final_digest, provisional=provisional_line)
         return record, reports
     except GraderError as exc:
-        if exc.path == path:
+        if exc.path in (path, shown(path)):
             exc.path = name  # the name relative to the batch folder, so output does not depend on where it is
-        return Problem(name, str(exc)), None
+            exc.hint = exc.hint.replace(shown(path), name) if exc.hint else exc.hint
+        return Problem(name, shown(str(exc)), key), None
     except Exception as exc:  # noqa: BLE001 - one broken file must never stop the batch
-        return Problem(name, f"{name}: the grader failed on this file ({type(exc).__name__}: {exc}); "
-                             "please report this as a bug, with the file"), None
+        return Problem(name, shown(f"{name}: the grader failed on this file ({type(exc).__name__}: {exc}); "
+                                   "please report this as a bug, with the file")), None
 
 
-def write_report(path: Path, text: str) -> None:
-    """Write one report, never over another: a second file with the same student id is dropped later anyway."""
+def _submission_bytes(path: str) -> bytes | None:
+    """The file's bytes for the cache key; None when it cannot be read as a submission (load_submission
+    then reads it again and says why, exactly as without the cache)."""
+    try:
+        data = read_regular_file(path, SubmissionError, max_bytes=MAX_BYTES)
+    except GraderError:
+        return None
+    return data if len(data) <= MAX_BYTES else None
+
+
+def write_report(path: Path, text: str) -> FileDigest | None:
+    """Write one report, never over another: a second file with the same student id is dropped later anyway.
+    Its sha256 with the identity of the file written (for the manifest: it need not read the file back)."""
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     except FileExistsError:
-        return  # both files that share the id end up in problems.jsonl, and their reports are removed
-    with open(descriptor, "wb") as stream:
-        stream.write(text.encode("utf-8"))
+        return None  # both files that share the id end up in problems.jsonl, and their reports are removed
+    data = text.encode("utf-8")
+    with open(descriptor, "wb", closefd=False) as stream:
+        stream.write(data)
+    try:
+        info = os.fstat(descriptor)
+    finally:
+        os.close(descriptor)
+    return file_digest(info, hashlib.sha256(data).hexdigest())
+
+
+def _close_spill() -> None:
+    global _spill
+    if _spill is not None:
+        _spill.close()
+        _spill = None
 
 
 # --- the parent side -----------------------------------------------------------------------------
@@ -138,8 +199,11 @@ def grade_files(files: list[tuple[Path, str]], setup: WorkerSetup, jobs: int) ->
               for start in range(0, len(files), CHUNK_FILES)]
     if jobs <= 1 or len(chunks) <= 1:
         init_worker(setup, subprocess=False)
-        for chunk in chunks:
-            yield grade_chunk(chunk)
+        try:
+            for chunk in chunks:
+                yield grade_chunk(chunk)
+        finally:
+            _close_spill()
         return
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")

@@ -1,68 +1,279 @@
-"""Make an output folder appear all at once: build it beside OUT, then swap it in.
+"""Make an output folder appear all at once, replacing only what the grader wrote.
 
-`staged_folder(out)` yields a fresh `.OUT.tmp-XXXX` folder in OUT's parent (same filesystem, so
-the renames are atomic). On success the previous OUT is renamed away, the new one renamed into
-place, and the old one deleted. On any exception — Ctrl-C included — the temporary folder is
-removed and the previous OUT is left exactly as it was.
+`staged_folder(out, previous)` yields a fresh `.OUT.tmp-XXXX` folder in OUT's parent (same
+filesystem, so the renames are atomic), with a marker file that names the grader. When the block
+ends without an exception the manifest is written, the previous OUT is renamed away, every entry
+of it that its manifest does not list (a roster, the exports, a TA's notes, sub-folders) is moved
+into the new folder, the new folder is renamed into place, and what is left of the old one (the
+grader's own files, nothing else) is deleted. On any exception (Ctrl-C and SIGTERM included) the
+temporary folder is removed and the previous OUT is left exactly as it was.
+
+`check_output` decides, before any work, whether OUT may be replaced at all; `clean_leftovers`
+removes the temporary folders a killed run left beside OUT, and only those it can prove are its
+own. Both run under the OUT lock (grader.batch.lock).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import signal
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.batch.result_cache import CACHE_NAME
+from grader.batch.manifest import MANIFEST_NAME, Manifest, build_manifest, read_manifest, sha256_file, write_manifest
 from grader.errors import UsageError
+from grader.output import current_umask
+from grader.safe_files import shown
 
-OUTPUT_MARKERS = ("results.jsonl", "problems.jsonl")  # a folder holding one of these was written by us
+STAGING_MARKER = ".grade-staging"  # inside a temporary folder until its manifest is written
+MARKER_TEXT = "grade batch: a temporary output folder; a run of `grade batch` removes it when no run is writing\n"
+EDITABLE = frozenset({"review.yaml"})  # a TA types decisions into it; they are read back before it is replaced
+REBUILT = frozenset({CACHE_NAME})  # used only while it is exactly as written (result_cache checks), else rebuilt
+LISTED = 10  # names shown in one message
 
 
-def check_output(out: Path, source: Path) -> None:
-    """Refuse an OUT that would destroy something: a file, the input, or a folder we did not write."""
+@dataclass
+class Staging:
+    """The folder to write into, and what the swap did (for the end-of-run paragraph)."""
+
+    path: Path
+    kept: list[str] = field(default_factory=list)  # entries of the old OUT moved into the new one
+    stale_exports: list[str] = field(default_factory=list)  # exports made from the previous results
+    left_behind: str | None = None  # the old folder, when it held something that appeared during the run
+
+
+def check_output(out: Path, source: Path) -> Manifest | None:
+    """Refuse an OUT that would destroy something; return the manifest of the OUT being replaced, if any."""
     resolved_out, resolved_source = out.resolve(), source.resolve()
     if resolved_out == resolved_source or resolved_source.is_relative_to(resolved_out):
-        raise UsageError("the output folder holds the submissions; it would be replaced", path=str(out),
+        raise UsageError("the output folder holds the submissions; it would be replaced", path=shown(out),
                          hint="choose an --out folder outside the submissions folder, e.g. graded/")
+    if out.is_symlink():
+        raise UsageError("--out is a link; the grader replaces only a folder it wrote", path=shown(out),
+                         hint="give the folder itself (or a new folder name) as --out")
     if out.exists() and not out.is_dir():
-        raise UsageError("--out names a file, not a folder", path=str(out))
-    if out.is_dir() and any(out.iterdir()) and not any((out / marker).exists() for marker in OUTPUT_MARKERS):
-        raise UsageError("this folder is not empty and was not written by `grade batch`; it would be replaced",
-                         path=str(out), hint="choose a new --out folder, or empty this one first")
+        raise UsageError("--out names a file, not a folder", path=shown(out))
+    if not out.exists():
+        return None
+    manifest = read_manifest(out)
+    if manifest is None:
+        if any(out.iterdir()):
+            raise UsageError(f"this folder is not empty and has no {MANIFEST_NAME}, so `grade batch` did not "
+                             "write it; nothing in it was changed", path=shown(out),
+                             hint="choose a new --out folder, or move its files elsewhere first")
+        return None
+    base = os.fspath(out)
+    changed = [name for name, digest in sorted(manifest.files.items())
+               if name not in EDITABLE and name not in REBUILT and _changed(os.path.join(base, name), digest)]
+    if changed:
+        raise UsageError(f"{_listing(changed)} changed after `grade batch` wrote {_them(changed)}; a new run would "
+                         "replace " + _them(changed), path=shown(out),
+                         hint="to keep your changes, move the file(s) out of this folder (or delete them), "
+                              "then run again")
+    return manifest
+
+
+def _changed(path: str, digest: str) -> bool:
+    """True when a file the manifest lists is there but is not what it records (gone is not changed)."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return False
+    return sha256_file(path, info) != digest
+
+
+def clean_leftovers(out: Path) -> list[str]:
+    """Remove `.OUT.tmp-*` / `.OUT.old-*` folders a killed run left; the names removed.
+
+    Call it holding the OUT lock, so no live run owns them. A folder is removed only as far as it
+    is provably the grader's: with the marker and no manifest (a run killed while grading) all of
+    it; with a manifest, only the files it lists unchanged. Anything else stays where it is.
+    """
+    removed: list[str] = []
+    if not out.parent.is_dir():
+        return removed
+    prefixes = (f".{out.name}.tmp-", f".{out.name}.old-")
+    for entry in sorted(os.scandir(out.parent), key=lambda item: item.name):
+        if not entry.name.startswith(prefixes) or not entry.is_dir(follow_symlinks=False):
+            continue
+        folder = Path(entry.path)
+        try:
+            manifest = read_manifest(folder)
+        except UsageError:
+            continue  # a damaged manifest proves nothing
+        if manifest is None:
+            if _is_marker(folder / STAGING_MARKER):
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(entry.name)
+            continue
+        _remove_listed(folder, manifest)
+        if not os.path.lexists(folder):
+            removed.append(entry.name)
+    return removed
 
 
 @contextmanager
-def staged_folder(out: Path) -> Iterator[Path]:
+def staged_folder(out: Path, previous: Manifest | None) -> Iterator[Staging]:
     """Yield a temporary folder beside `out`; it becomes `out` when the block ends without an exception."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    staging = Staging(Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent)))
+    manifest: Manifest | None = None
     try:
-        os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes it private; OUT is an ordinary folder
+        os.chmod(staging.path, 0o777 & ~current_umask())  # mkdtemp makes it private; OUT is an ordinary folder
+        (staging.path / STAGING_MARKER).write_text(MARKER_TEXT, encoding="utf-8")
         yield staging
-        _swap(staging, out)
+        manifest = build_manifest(staging.path, exclude=frozenset({STAGING_MARKER}))
+        with _signals_held():
+            _swap(staging, out, previous, manifest)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        if manifest is None:
+            shutil.rmtree(staging.path, ignore_errors=True)
+        else:  # a swap that failed half-way may have moved a user's file in: only the grader's own go
+            _remove_listed(staging.path, manifest)
         raise
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _swap(staging: Path, out: Path) -> None:
-    if not out.exists():
-        os.rename(staging, out)
+def _swap(staging: Staging, out: Path, previous: Manifest | None, manifest: Manifest) -> None:
+    """Move the old OUT's foreign entries into the new folder, then the new folder into place."""
+    if not os.path.lexists(out):
+        write_manifest(staging.path, manifest)
+        (staging.path / STAGING_MARKER).unlink()
+        os.rename(staging.path, out)
         return
+    previous = previous or Manifest()
+    foreign = _merge_into(_foreign_entries(out, previous), out, staging.path)
+    clashes = [name for name in foreign if os.path.lexists(staging.path / name)]
+    if clashes:
+        raise UsageError(f"{_listing(clashes)} in this folder {'was' if len(clashes) == 1 else 'were'} not written "
+                         "by `grade batch`, and this run writes a file of the same name", path=shown(out),
+                         hint="move the file(s) out of this folder, then run again")
+    manifest.exports = {name: digest for name, digest in previous.exports.items()  # kept, and unchanged
+                        if any(name == kept or name.startswith(kept + "/") for kept in foreign)
+                        and sha256_file(out / name) == digest}
+    write_manifest(staging.path, manifest)
+    (staging.path / STAGING_MARKER).unlink()
     old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
     os.rmdir(old)  # only the unique name is wanted
     os.rename(out, old)
+    moved: list[str] = []
     try:
-        os.rename(staging, out)
+        for name in foreign:
+            target = staging.path / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(old / name, target)
+            moved.append(name)
+        os.rename(staging.path, out)
     except BaseException:
+        for name in reversed(moved):
+            os.rename(staging.path / name, old / name)
         os.rename(old, out)
         raise
-    shutil.rmtree(old, ignore_errors=True)
+    staging.kept = [name + "/" if _real_folder(out / name) else name for name in foreign]
+    staging.stale_exports = sorted(manifest.exports)
+    _remove_listed(old, previous)
+    if os.path.lexists(old):
+        staging.left_behind = old.name
+
+
+def _foreign_entries(folder: Path, manifest: Manifest) -> list[str]:
+    """Entries of `folder` its manifest does not list (whole sub-folders when nothing inside is listed)."""
+    listed = set(manifest.files) | {MANIFEST_NAME}
+    parents = {"/".join(name.split("/")[:depth]) for name in listed for depth in range(1, name.count("/") + 1)}
+    foreign: list[str] = []
+    pending = [""]
+    while pending:
+        prefix = pending.pop()
+        for entry in sorted(os.scandir(folder / prefix) if prefix else os.scandir(folder), key=lambda e: e.name):
+            name = prefix + entry.name
+            if name == MANIFEST_NAME or name in EDITABLE or name in REBUILT:
+                continue
+            if name in listed:
+                if _entry_digest(entry) != manifest.files[name]:
+                    foreign.append(name)  # changed since check_output: kept, never deleted
+            elif name in parents and entry.is_dir(follow_symlinks=False):
+                pending.append(name + "/")
+            else:
+                foreign.append(name)
+    return sorted(foreign)
+
+
+def _entry_digest(entry: os.DirEntry[str]) -> str | None:
+    try:
+        return sha256_file(entry.path, entry.stat(follow_symlinks=False))
+    except OSError:
+        return None
+
+
+def _merge_into(names: list[str], old: Path, new: Path) -> list[str]:
+    """A foreign folder the new output also has (reports/, say) is merged: its entries move, one by one."""
+    merged: list[str] = []
+    for name in names:
+        source, target = old / name, new / name
+        if _real_folder(source) and _real_folder(target):
+            merged.extend(_merge_into(sorted(f"{name}/{entry.name}" for entry in os.scandir(source)), old, new))
+        else:
+            merged.append(name)
+    return merged
+
+
+def _real_folder(path: Path) -> bool:
+    return path.is_dir() and not path.is_symlink()
+
+
+def _remove_listed(folder: Path, manifest: Manifest) -> None:
+    """Delete the files `manifest` lists that are unchanged, the bookkeeping, then the emptied folders."""
+    base = os.fspath(folder)
+    for name, digest in manifest.files.items():
+        path = os.path.join(base, name)
+        try:
+            info = os.lstat(path)
+        except OSError:
+            continue
+        if stat.S_ISREG(info.st_mode) and (name in EDITABLE or name in REBUILT or sha256_file(path, info) == digest):
+            os.unlink(path)
+    for name in (MANIFEST_NAME, STAGING_MARKER):
+        if os.path.isfile(folder / name) and not os.path.islink(folder / name):
+            (folder / name).unlink()
+    for root, _, _ in sorted(os.walk(folder), key=lambda item: -len(item[0])):
+        try:
+            os.rmdir(root)
+        except OSError:
+            pass  # not empty: something the grader did not write stays
+
+
+def _is_marker(path: Path) -> bool:
+    try:
+        info = os.lstat(path)
+        return stat.S_ISREG(info.st_mode) and info.st_size < 4096 and path.read_text("utf-8") == MARKER_TEXT
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Ctrl-C and SIGTERM wait until the swap is done: it is quick, and half a swap helps no one."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    held = {signal.SIGINT, signal.SIGTERM}
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+def _listing(names: list[str]) -> str:
+    shown_names = ", ".join(shown(name) for name in names[:LISTED])
+    more = f" and {len(names) - LISTED} more" if len(names) > LISTED else ""
+    return shown_names + more
+
+
+def _them(names: list[str]) -> str:
+    return "it" if len(names) == 1 else "them"

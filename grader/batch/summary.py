@@ -4,8 +4,9 @@ Per question: the mean, the share of each status, how many answers await review,
 discrimination index — the mean fraction of the points earned by the top 27% of the class (by
 total) minus that of the bottom 27% (Kelley's groups; near 0 or negative: the question does not
 separate strong from weak students). For numeric questions the most common wrong values,
-clustered within the question's own tolerance. And pairs of students who share three or more
-identical wrong answers: for a TA to look at, never an accusation.
+clustered within the question's own tolerance — or, when the rubric gives each student their own
+numbers (variants), the wrong answers grouped by the known mistake they match. And pairs of
+students who share three or more identical wrong answers: for a TA to look at, never an accusation.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ TOP_WRONG_VALUES = 5  # wrong-value clusters shown per numeric question
 SHARED_MINIMUM = 3  # identical wrong answers that make a pair worth a look (the issue's threshold)
 COMMON_WRONG_ANSWER = 10  # a wrong answer more students gave is a common mistake: sharing it says nothing
 MAX_PAIRS = 100  # pairs listed; the rest are counted
+UNEXPLAINED = "unexplained"  # the group of wrong answers that match no known mistake (variants rubrics)
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ class ClassSummary:
     questions: list[QuestionStats]
     pairs: list[SharedPair]
     more_pairs: int
+    wrong_by_mistake: bool = False  # variants: wrong answers grouped by the mistake they match, not by value
 
 
 def summarise(rows: Sequence[StudentRow], rubric: LoadedRubric) -> ClassSummary:
@@ -81,6 +84,9 @@ def summarise(rows: Sequence[StudentRow], rubric: LoadedRubric) -> ClassSummary:
     max_score = rubric.rubric.max_score
     questions = list(rubric.questions.values())
     top, bottom = _kelley_groups(rows)
+    # With variants every student has other numbers, so equal raw values of different students mean
+    # nothing: group by the known mistake an answer matched instead ("unexplained" when none).
+    by_mistake = bool(rubric.solver and rubric.solver.has_variants)
     stats: list[QuestionStats] = []
     for index, question in enumerate(questions):
         statuses = Counter(row.status(index) for row in rows)
@@ -95,14 +101,16 @@ def summarise(rows: Sequence[StudentRow], rubric: LoadedRubric) -> ClassSummary:
             shares={status: statuses[status] / count for status in
                     ("correct", "partial", "incorrect", "missing", "invalid", "needs_review")},
             needs_review=statuses["needs_review"], discrimination=discrimination,
-            wrong_values=_wrong_clusters(rows, index, question) if isinstance(question, NumericQuestion) else []))
+            wrong_values=(_mistake_groups(rows, index) if by_mistake else _wrong_clusters(rows, index, question))
+            if isinstance(question, NumericQuestion) else []))
     pairs, more = _shared_wrong_answers(rows, questions)
     return ClassSummary(
         graded=len(rows), max_score=max_score,
         mean=statistics.fmean(totals) if totals else None, median=statistics.median(totals) if totals else None,
         stdev=statistics.pstdev(totals) if totals else None, lowest=min(totals, default=None),
         highest=max(totals, default=None), needs_review=sum(q.needs_review for q in stats),
-        histogram=histogram(totals, max_score), questions=stats, pairs=pairs, more_pairs=more)
+        histogram=histogram(totals, max_score), questions=stats, pairs=pairs, more_pairs=more,
+        wrong_by_mistake=by_mistake)
 
 
 def _kelley_groups(rows: Sequence[StudentRow]) -> tuple[list[StudentRow], list[StudentRow]]:
@@ -127,6 +135,8 @@ def _wrong_clusters(rows: Sequence[StudentRow], index: int, question: NumericQue
                 counts[wrong.value] += 1
                 if wrong.note:
                     notes.setdefault(wrong.value, Counter())[wrong.note] += 1
+    if any(not isinstance(value, float) for value in counts):  # vector answers: equal ones grouped
+        return _equal_values(counts, notes, len(rows), question)
     ordered = sorted(counts, key=lambda value: (-counts[value], value))
     by_value = sorted(counts)
     taken: set[float] = set()
@@ -148,6 +158,36 @@ def _wrong_clusters(rows: Sequence[StudentRow], index: int, question: NumericQue
                                                      share=total / len(rows), variants=len(members), note=note)))
     clusters.sort(key=lambda item: (-item[0], item[1]))
     return [cluster for _, _, cluster in clusters[:TOP_WRONG_VALUES]]
+
+
+def _mistake_groups(rows: Sequence[StudentRow], index: int) -> list[WrongCluster]:
+    """Wrong answers grouped by the known mistake they matched, "unexplained" for the rest; the largest first.
+    `value` is the group's name and `variants` the number of distinct raw values in it."""
+    counts: Counter[str] = Counter()
+    values: dict[str, set[Any]] = {}
+    for row in rows:
+        for wrong in row.wrong:
+            if wrong.question == index:
+                group = wrong.note or UNEXPLAINED
+                counts[group] += 1
+                values.setdefault(group, set()).add(_hashable(wrong.value))
+    ordered = sorted(counts, key=lambda group: (-counts[group], group == UNEXPLAINED, group))
+    return [WrongCluster(value=group, count=counts[group], share=counts[group] / len(rows),
+                         variants=len(values[group]), note=None if group == UNEXPLAINED else group)
+            for group in ordered[:TOP_WRONG_VALUES]]
+
+
+def _hashable(value: Any) -> Any:
+    return tuple(_hashable(item) for item in value) if isinstance(value, (list, tuple)) else value
+
+
+def _equal_values(counts: Counter[Any], notes: dict[Any, Counter[str]], students: int,
+                  question: NumericQuestion) -> list[WrongCluster]:
+    """Wrong vector (or matrix) answers grouped when they are written the same, the most common first."""
+    shown = sorted(counts, key=lambda value: (-counts[value], question.describe(value)))
+    return [WrongCluster(value=question.describe(value), count=counts[value], share=counts[value] / students,
+                         variants=1, note=min(notes[value].items(), key=lambda item: (-item[1], item[0]))[0]
+                         if value in notes else None) for value in shown[:TOP_WRONG_VALUES]]
 
 
 def _shared_wrong_answers(rows: Sequence[StudentRow], questions: list[Any]) -> tuple[list[SharedPair], int]:

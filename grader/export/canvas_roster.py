@@ -10,6 +10,7 @@ from pathlib import Path
 from grader.errors import UsageError
 from grader.export.unmatched import Unmatched
 from grader.results import Result
+from grader.safe_files import require_regular_file
 
 ROSTER_HINT = "export the gradebook from Canvas (Grades > Export > Export Entire Gradebook) and pass that file"
 REQUIRED_COLUMNS = ("Student", "ID", "Section")
@@ -34,20 +35,30 @@ class RosterStudent:
         return {value.casefold() for value in (self.email, self.sis_login_id) if "@" in value}
 
 
-def read_roster(path: str | Path) -> list[RosterStudent]:
-    """Students of a Canvas gradebook export, in its order; the Points Possible and Test Student rows are skipped."""
+def read_csv_rows(path: str | Path, hint: str) -> list[list[str]]:
+    """The rows of a roster CSV (UTF-8, a BOM allowed); a missing, odd, empty or unreadable file is a UsageError."""
     name = str(path)
+    require_regular_file(path, UsageError, hint="give the roster as an ordinary file", what="a CSV file")
     try:
         with open(path, encoding="utf-8-sig", newline="") as stream:
             rows = list(csv.reader(stream))
     except FileNotFoundError:
-        raise UsageError("roster file not found", path=name, hint=ROSTER_HINT) from None
+        raise UsageError("roster file not found", path=name, hint=hint) from None
+    except IsADirectoryError:
+        raise UsageError("the roster is a folder, not a CSV file", path=name, hint=hint) from None
     except UnicodeDecodeError:
-        raise UsageError("the roster is not UTF-8 text", path=name, hint=ROSTER_HINT) from None
+        raise UsageError("the roster is not UTF-8 text", path=name, hint=hint) from None
     except csv.Error as exc:
-        raise UsageError(f"the roster is not a CSV file ({exc})", path=name, hint=ROSTER_HINT) from None
+        raise UsageError(f"the roster is not a CSV file ({exc})", path=name, hint=hint) from None
     if not rows:
-        raise UsageError("the roster is empty", path=name, hint=ROSTER_HINT)
+        raise UsageError("the roster is empty", path=name, hint=hint)
+    return rows
+
+
+def read_roster(path: str | Path) -> list[RosterStudent]:
+    """Students of a Canvas gradebook export, in its order; the Points Possible and Test Student rows are skipped."""
+    name = str(path)
+    rows = read_csv_rows(path, ROSTER_HINT)
     header = [title.strip() for title in rows[0]]
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
     if not any(column in header for column in SIS_COLUMNS):

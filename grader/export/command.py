@@ -12,8 +12,11 @@ from pathlib import Path
 
 from grader.export import EXPORT_TARGETS
 from grader.csv_cells import csv_text
-from grader.export.unmatched import Unmatched, report_unmatched, write_unmatched
+from grader.export.targets import (check_results_target, companion_target, export_target, locked, record,
+                                   zip_target)
+from grader.export.unmatched import UNMATCHED_HEADER, Unmatched, report_unmatched, unmatched_path, write_unmatched
 from grader.output import write_atomic
+from grader.safe_files import shown
 
 EXIT_OK = 0
 DEFAULT_OUTPUTS = {"canvas": "canvas.csv", "moodle": "moodle.csv", "csv": "grades.csv"}  # inside OUT
@@ -60,8 +63,8 @@ def _add_gradescope_zip(parser: argparse.ArgumentParser) -> None:
 
     parser.epilog = SETUP_STEPS
     parser.add_argument("rubric", metavar="RUBRIC", help="the rubric the autograder grades with")
-    parser.add_argument("-o", "--output", metavar="FILE", default=DEFAULT_ZIP,
-                        help=f"where to write the zip (default: {DEFAULT_ZIP})")
+    parser.add_argument("-o", "--output", metavar="FILE",
+                        help=f"where to write the zip (default: {DEFAULT_ZIP}, replaced only when we built it)")
 
 
 def _run_canvas(args: argparse.Namespace) -> int:
@@ -74,9 +77,10 @@ def _run_canvas(args: argparse.Namespace) -> int:
     results = read_results(args.out)
     export = canvas_rows(results, column=column, roster=roster, points_possible=args.points_possible,
                          missing_as_zero=args.missing_as_zero)
-    output = _write_csv(args, "canvas", export.rows, len(export.rows) - 1 - args.points_possible)
+    output = _write_csv(args, "canvas", export.rows, len(export.rows) - 1 - args.points_possible,
+                        reads=[Path(args.roster)] if args.roster else [],
+                        unmatched=export.unmatched if roster is not None else None)
     if roster is not None:
-        _unmatched(output, export.unmatched)
         if export.without_submission:
             fill = "0" if args.missing_as_zero else "an empty cell (Canvas keeps their grade)"
             print(f"note: {export.without_submission} roster student(s) have no graded submission: {fill}",
@@ -89,9 +93,7 @@ def _run_moodle(args: argparse.Namespace) -> int:
     from grader.export.results_io import read_results
 
     export = moodle_rows(read_results(args.out), item=args.item, id_field=args.id_field)
-    output = _write_csv(args, "moodle", export.rows, len(export.rows) - 1)
-    if export.unmatched:
-        _unmatched(output, export.unmatched)
+    _write_csv(args, "moodle", export.rows, len(export.rows) - 1, unmatched=export.unmatched or None)
     return EXIT_OK
 
 
@@ -108,29 +110,38 @@ def _run_csv(args: argparse.Namespace) -> int:
 def _run_gradescope_zip(args: argparse.Namespace) -> int:
     from grader.export.gradescope_zip import build_autograder_zip
 
+    output = Path(args.output or DEFAULT_ZIP)
+    zip_target(args.output is not None, output, reads=[Path(args.rubric)])
     data = build_autograder_zip(args.rubric)
-    write_atomic(args.output, data)
-    print(f"wrote {args.output} ({len(data):,} bytes): upload it on Gradescope's Configure Autograder page",
+    write_atomic(output, data)
+    print(f"wrote {shown(output)} ({len(data):,} bytes): upload it on Gradescope's Configure Autograder page",
           file=sys.stderr)
     return EXIT_OK
 
 
-def _write_csv(args: argparse.Namespace, target: str, rows: list, students: int, *,
-               byte_order_mark: bool = False) -> Path:
+def _write_csv(args: argparse.Namespace, target: str, rows: list, students: int, *, byte_order_mark: bool = False,
+               reads: list[Path] | None = None, unmatched: list[Unmatched] | None = None) -> Path:
+    """Write the export (and unmatched.csv beside it), only where targets.py allows, under OUT's lock."""
     from grader.export.results_io import PROBLEMS_FILE, count_problems
 
-    output = Path(args.output) if args.output else Path(args.out) / DEFAULT_OUTPUTS[target]
-    write_atomic(output, csv_text(rows, byte_order_mark=byte_order_mark))
-    print(f"wrote {output}: {students} student(s)", file=sys.stderr)
+    out_dir = Path(args.out)
+    with locked(out_dir):
+        output = export_target(out_dir, args.output, DEFAULT_OUTPUTS[target], reads or [])
+        written = [output]
+        if unmatched is not None:
+            companion_target(out_dir, unmatched_path(output), ",".join(UNMATCHED_HEADER))
+        write_atomic(output, csv_text(rows, byte_order_mark=byte_order_mark))
+        if unmatched is not None:
+            listing = write_unmatched(output, unmatched)
+            written.append(listing)
+        record(out_dir, written)
+    print(f"wrote {shown(output)}: {students} student(s)", file=sys.stderr)
+    if unmatched is not None:
+        report_unmatched(unmatched, listing)
     if problems := count_problems(args.out):
         print(f"note: {problems} file(s) could not be graded, so their students have no grade here "
-              f"(see {Path(args.out) / PROBLEMS_FILE})", file=sys.stderr)
+              f"(see {shown(out_dir / PROBLEMS_FILE)})", file=sys.stderr)
     return output
-
-
-def _unmatched(output: Path, unmatched: list[Unmatched]) -> None:
-    listing = write_unmatched(output, unmatched)
-    report_unmatched(unmatched, listing)
 
 
 # One entry per ExportTarget: (help, add the arguments, run).
@@ -168,7 +179,10 @@ def gradescope_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="grade gradescope",
         description="Grade the upload inside Gradescope's container and write results/results.json. "
-                    "A file that cannot be graded still gets a results.json: score 0 and the reason.")
+                    "A file that cannot be graded still gets a results.json: score 0 and the reason. "
+                    "The upload's file is found as `grade batch` finds submissions (.yaml and .yml in any case; "
+                    "names starting with a dot and __MACOSX folders skipped), except that links are never "
+                    "followed; a submit.yaml wins when there are several.")
     parser.add_argument("--root", default=DEFAULT_ROOT, metavar="DIR",
                         help=f"the container's autograder folder (default: {DEFAULT_ROOT})")
     parser.add_argument("--rubric", metavar="FILE", help="the rubric (default: found from the submission's assignment)")
@@ -186,8 +200,9 @@ def main_gradescope(argv: Sequence[str]) -> int:
     if not root.is_dir():
         raise UsageError("there is no such folder", path=str(root),
                          hint="run inside Gradescope's container, or pass --root with a copy of its /autograder tree")
+    check_results_target(root / "results" / "results.json")
     results = run_gradescope(root, args.rubric)
     path = write_results(root, results)
     summary = f"{results.score:g} points, {len(results.tests)} tests" if results.tests else "not graded (score 0)"
-    print(f"wrote {path}: {summary}")
+    print(f"wrote {shown(path)}: {summary}")
     return EXIT_OK

@@ -18,16 +18,17 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from grader.errors import GraderError, SubmissionError
+from grader.export.gradescope_submitter import as_submitter, read_submitters
 from grader.grading import check_assignment, grade_submission
 from grader.output import write_atomic
 from grader.questions.base import Visibility
 from grader.reports import render_template
 from grader.results import QuestionResult, Result
 from grader.rubric import LoadedRubric, find_rubric, load_rubric
-from grader.submission import NAME_LIMIT, load_submission
+from grader.safe_files import find_yaml_files, shown
+from grader.submission import load_submission
 
 DEFAULT_ROOT = "/autograder"
-UPLOAD_SUFFIXES = (".yaml", ".yml")
 PREFERRED_NAMES = ("submit.yaml", "submit.yml")  # the name the problem sheet asks for
 LISTED_FILES = 10  # an error message names at most this many uploaded files
 INTERNAL_ERROR = ("The autograder failed on this upload (an internal error: {kind}). Your instructor can see the "
@@ -66,7 +67,7 @@ def run_gradescope(root: Path, rubric_path: str | None = None) -> GradescopeResu
     try:
         result, rubric = grade_upload(root, rubric_path)
     except GraderError as exc:
-        return error_results(str(exc).replace(f"{submission_dir}{os.sep}", ""))
+        return error_results(shown(str(exc)).replace(f"{shown(submission_dir)}{os.sep}", ""))
     except Exception as exc:  # noqa: BLE001  a bug must still leave a results.json behind
         traceback.print_exc(file=sys.stderr)
         return error_results(INTERNAL_ERROR.format(kind=type(exc).__name__))
@@ -74,52 +75,44 @@ def run_gradescope(root: Path, rubric_path: str | None = None) -> GradescopeResu
 
 
 def grade_upload(root: Path, rubric_path: str | None = None) -> tuple[Result, LoadedRubric]:
-    """Find the student's YAML, fill in name and email from Gradescope's metadata, and grade it."""
+    """Find the student's YAML and grade it as the submitter's: Gradescope's account decides whose it is
+    (and so whose numbers, with variants); a file naming someone else is flagged in the output."""
     path = find_upload(root / "submission")
     submission, warnings = load_submission(path)
-    name, email = submitter(root / "submission_metadata.json")
-    student = submission.student.model_copy(update={"name": submission.student.name or name,
-                                                    "email": submission.student.email or email})
-    submission = submission.model_copy(update={"student": student})
     rubric = load_rubric(rubric_path or find_rubric(submission.assignment, str(path)))
     check_assignment(submission, rubric, str(path))
+    group = read_submitters(root / "submission_metadata.json")
+    submission, mismatch = as_submitter(submission, group, bool(rubric.solver and rubric.solver.has_variants))
+    if mismatch:
+        print(f"warning: {mismatch}", file=sys.stderr)  # the autograder's log, for the staff
+        warnings = [mismatch, *warnings]
     return grade_submission(submission, rubric, warnings=warnings), rubric
 
 
 def find_upload(folder: Path) -> Path:
-    """The one YAML file of the upload (a `submit.yaml` wins when there are several)."""
+    """The one YAML file of the upload (a `submit.yaml` wins when there are several).
+
+    The same discovery rule as `grade batch` (grader.safe_files: any case of .yaml/.yml, names
+    starting with a dot and __MACOSX skipped), except that links are never followed: an upload
+    could point one at the rubric.
+    """
     if not folder.is_dir():
         raise SubmissionError("the upload is empty", hint="upload your submit.yaml")
-    files = sorted(path for path in folder.rglob("*") if path.is_file() and not path.is_symlink()
-                   and not any(part.startswith(".") or part == "__MACOSX" for part in path.relative_to(folder).parts))
-    candidates = [path for path in files if path.suffix.lower() in UPLOAD_SUFFIXES]
+    found = find_yaml_files(folder, follow_symlinks=False)
+    candidates = found.files
     if len(candidates) > 1:
-        candidates = [path for path in candidates if path.name.lower() in PREFERRED_NAMES] or candidates
+        candidates = [item for item in candidates if item[0].name.lower() in PREFERRED_NAMES] or candidates
     if len(candidates) == 1:
-        return candidates[0]
-    names = ", ".join(str(path.relative_to(folder)) for path in (candidates or files)[:LISTED_FILES])
+        return candidates[0][0]
+    if not candidates and found.problems:
+        raise SubmissionError(found.problems[0][1])  # the whole message: the name, what is wrong, the fix
+    listed = [name for _, name in candidates] if candidates else sorted(found.others + found.skipped)
+    names = ", ".join(listed[:LISTED_FILES])
     if not candidates:
-        found = f"; the upload holds: {names}" if names else ""
-        raise SubmissionError(f"there is no .yaml file in the upload{found}", hint="upload your submit.yaml")
+        holds = f"; the upload holds: {names}" if names else ""
+        raise SubmissionError(f"there is no .yaml file in the upload{holds}", hint="upload your submit.yaml")
     raise SubmissionError(f"the upload holds several YAML files ({names}), so the grader cannot tell which "
                           "one to grade", hint="upload one file, submit.yaml")
-
-
-def submitter(metadata_path: Path) -> tuple[str | None, str | None]:
-    """The first submitter's name and email from submission_metadata.json; (None, None) when unreadable."""
-    try:
-        users = json.loads(metadata_path.read_text(encoding="utf-8")).get("users") or []
-        user = users[0] if isinstance(users[0], dict) else {}
-    except (OSError, ValueError, AttributeError, IndexError, KeyError, TypeError):
-        return None, None
-    return _text(user.get("name")), _text(user.get("email"))
-
-
-def _text(value: object) -> str | None:
-    """A name or email from the metadata: stripped text within the submission's own limit, else None."""
-    if not isinstance(value, str) or not value.strip() or len(value) > NAME_LIMIT:
-        return None
-    return value.strip()
 
 
 def gradescope_results(result: Result, rubric: LoadedRubric) -> GradescopeResults:
@@ -128,8 +121,8 @@ def gradescope_results(result: Result, rubric: LoadedRubric) -> GradescopeResult
     visible = [test for test in tests if test.visibility == "visible"]
     student = result.student
     output = render_template(
-        "gradescope_output.md.j2", error_lines=[], result=result, title=_md(rubric.rubric.title),
-        who=_md(f"{student.name} ({student.id})" if student.name else student.id),
+        "gradescope_output.md.j2", error_lines=[], result=result, title=rubric.rubric.title,
+        who=f"{student.name} ({student.id})" if student.name else student.id,
         show_total=len(visible) == len(tests),
         review=sum(1 for q, test in zip(result.questions, tests)
                    if test.visibility == "visible" and q.provisional))
@@ -142,8 +135,8 @@ def gradescope_test(question: QuestionResult, rubric: LoadedRubric) -> Gradescop
     score = question.score
     comment = question.override.comment if question.override else None
     provisional = question.provisional
-    output = render_template("gradescope_test.md.j2", question=question, feedback=_md(question.feedback),
-                             comment=_md(comment) if comment else None,
+    output = render_template("gradescope_test.md.j2", question=question, feedback=question.feedback,
+                             comment=comment or None,
                              provisional_note=provisional and "provisional" not in question.feedback.lower())
     return GradescopeTest(
         name=spec.title if spec is not None and spec.title else question.id, number=question.id, score=score,
@@ -152,7 +145,7 @@ def gradescope_test(question: QuestionResult, rubric: LoadedRubric) -> Gradescop
 
 
 def error_results(message: str) -> GradescopeResults:
-    lines = [_md(line.strip()) for line in message.splitlines() if line.strip()]
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
     return GradescopeResults(score=0.0, output=render_template("gradescope_output.md.j2", error_lines=lines).strip())
 
 
@@ -161,7 +154,3 @@ def write_results(root: Path, results: GradescopeResults) -> Path:
     write_atomic(path, json.dumps(results.model_dump(), indent=2, ensure_ascii=False) + "\n")
     return path
 
-
-def _md(text: str) -> str:
-    """Text for Markdown that Gradescope renders: raw HTML is shown, never interpreted."""
-    return text.replace("&", "&amp;").replace("<", "&lt;")

@@ -2,10 +2,14 @@
 
 The zip holds `setup.sh` (run once, as root, when Gradescope builds the image: it pip-installs the
 grader from the copy bundled under `package/`, so only PyPI is needed for the dependencies),
-`run_autograder` (run for every submission) and the rubric as `rubric.yaml`. The bundled copy is
-the checkout the package runs from (pyproject.toml, README.md, grader/, reference/, rubrics/);
-from a plain `pip install` there is no checkout, so it is rebuilt from the installed `grader` and
-`reference` packages (the rubrics ride inside grader/_rubrics) with a generated pyproject.toml.
+`run_autograder` (run for every submission) and, under `course/`, the rubric with every file it
+needs at the same places relative to one another: its solver module or package (wherever the
+search rule of `grader.solver.find_solver` found it), its sheet template and the files it names.
+So the rubric is bundled unchanged, and finds its solver in the container by the same rule.
+The bundled grader is the checkout the package runs from (pyproject.toml, README.md, grader/,
+reference/, rubrics/); from a plain `pip install` there is no checkout, so it is rebuilt from the
+installed `grader` package (its solvers and rubrics ride inside, in grader/_reference and
+grader/_rubrics) with a generated pyproject.toml.
 The zip is deterministic: sorted entries, fixed timestamps and permissions.
 """
 
@@ -13,20 +17,24 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import os
+import shlex
 import zipfile
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 import grader
-from grader.errors import UsageError
-from grader.rubric import load_rubric
+from grader.errors import RubricError, UsageError
+from grader.rubric import LoadedRubric, load_rubric
+from grader.solver import find_solver
 
 DISTRIBUTION = "homework-grader"
 BUNDLE = "package"  # folder of the zip holding the grader's source
-RUBRIC_NAME = "rubric.yaml"
+COURSE = "course"  # folder of the zip holding the rubric and the files it needs
 CHECKOUT_FILES = ("pyproject.toml", "README.md")
 CHECKOUT_FOLDERS = ("grader", "reference", "rubrics")
-INSTALLED_PACKAGES = ("grader", "reference")
+INSTALLED_PACKAGES = ("grader",)  # a wheel holds the bundled solvers and rubrics inside grader/
 SKIPPED_SUFFIXES = (".pyc", ".pyo")
 ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can hold: same input, same bytes
 EXECUTABLES = frozenset({"setup.sh", "run_autograder"})
@@ -58,11 +66,12 @@ RUN_AUTOGRADER = """\
 # Gradescope runs this for every submission. It always leaves results/results.json behind, even for a
 # file it cannot grade. AUTOGRADER_ROOT lets you try it on a copy of the container's /autograder tree.
 set -u
-ROOT="${AUTOGRADER_ROOT:-/autograder}"
+ROOT="${{AUTOGRADER_ROOT:-/autograder}}"
+RUBRIC="$ROOT/source/"{rubric}
 if command -v grade >/dev/null 2>&1; then
-    exec grade gradescope --root "$ROOT" --rubric "$ROOT/source/rubric.yaml"
+    exec grade gradescope --root "$ROOT" --rubric "$RUBRIC"
 fi
-exec python3 -m grader gradescope --root "$ROOT" --rubric "$ROOT/source/rubric.yaml"
+exec python3 -m grader gradescope --root "$ROOT" --rubric "$RUBRIC"
 """
 
 GENERATED_PYPROJECT = """\
@@ -81,25 +90,72 @@ dependencies = [{dependencies}]
 grade = "grader.cli:main"
 
 [tool.hatch.build.targets.wheel]
-packages = ["grader", "reference"]
+packages = ["grader"]
 """
 
 
 def build_autograder_zip(rubric_path: str | Path, checkout: Path | None = None) -> bytes:
     """The zip's bytes. `checkout` defaults to the source tree the package runs from, if there is one."""
     rubric = load_rubric(rubric_path)  # a broken rubric fails here, not on every student's upload
-    if rubric.rubric.solver:
-        package = rubric.rubric.solver.split(".")[0]
-        if package not in INSTALLED_PACKAGES:
-            raise UsageError(f"the solver `{rubric.rubric.solver}` is not part of the grader package, so the "
-                             "autograder could not import it", path=str(rubric_path),
-                             hint="put the solver module in reference/")
+    course = course_files(rubric)
     checkout = checkout if checkout is not None else find_checkout()
     files = checkout_files(checkout) if checkout is not None else installed_files()
     entries = {f"{BUNDLE}/{name}": data for name, data in files.items()}
-    entries.update({"setup.sh": SETUP_SH.encode(), "run_autograder": RUN_AUTOGRADER.encode(),
-                    RUBRIC_NAME: Path(rubric_path).read_bytes()})
+    entries.update({f"{COURSE}/{name}": data for name, data in course.files.items()})
+    entries.update({"setup.sh": SETUP_SH.encode(),
+                    "run_autograder": RUN_AUTOGRADER.format(rubric=shlex.quote(f"{COURSE}/{course.rubric}")).encode()})
     return zip_bytes(entries)
+
+
+@dataclass(frozen=True)
+class CourseFiles:
+    """The rubric and the files it needs, named by their paths below their common folder."""
+
+    rubric: str  # the rubric's own name among `files`
+    files: dict[str, bytes]
+
+
+def course_files(rubric: LoadedRubric) -> CourseFiles:
+    """The rubric, its solver (unless the grader ships it), its sheet template and the files it names,
+    at the same places relative to one another; an installed solver package goes beside the rubric."""
+    rubric_file = rubric.path.resolve()
+    needed = [rubric_file, *named_files(rubric)]
+    beside_rubric: list[Path] = []
+    if rubric.rubric.solver:
+        location = find_solver(rubric.rubric.solver, rubric.path)
+        if location.found_by in ("path", "course"):
+            needed.append(location.root.resolve())
+        elif location.found_by == "installed":
+            beside_rubric.append(location.root.resolve())
+    base = Path(os.path.commonpath([path.parent for path in needed]))
+    files: dict[str, bytes] = {}
+    for path in needed:
+        files.update(_tree_or_file(path, path.relative_to(base).as_posix()))
+    rubric_folder = rubric_file.parent.relative_to(base).as_posix()
+    for path in beside_rubric:
+        files.update(_tree_or_file(path, "/".join(part for part in (rubric_folder, path.name) if part != ".")))
+    return CourseFiles(rubric_file.relative_to(base).as_posix(), files)
+
+
+def named_files(rubric: LoadedRubric) -> list[Path]:
+    """The files a rubric names besides its solver (the sheet template, the frozen variants table), each
+    checked to exist. A new rubric key that names a file belongs here too."""
+    variants = rubric.rubric.variants
+    named = {"sheet": rubric.rubric.sheet, "variants.frozen": getattr(variants, "frozen", None)}
+    paths = []
+    for key, name in named.items():
+        if not name:
+            continue
+        path = (rubric.path.resolve().parent / name).resolve()
+        if not path.is_file():
+            raise RubricError(f"`{key}: {name}` names no file ({path} is missing), so it cannot be bundled",
+                              path=str(rubric.path), where=key, hint="the path is relative to the rubric's folder")
+        paths.append(path)
+    return paths
+
+
+def _tree_or_file(path: Path, name: str) -> dict[str, bytes]:
+    return _tree(path, name) if path.is_dir() else {name: path.read_bytes()}
 
 
 def find_checkout() -> Path | None:
@@ -120,7 +176,7 @@ def checkout_files(root: Path) -> dict[str, bytes]:
 
 
 def installed_files() -> dict[str, bytes]:
-    """The installed grader and reference packages plus a pyproject.toml that builds them again."""
+    """The installed grader package (with its solvers and rubrics) plus a pyproject.toml that builds it again."""
     files: dict[str, bytes] = {}
     for package in INSTALLED_PACKAGES:
         spec = importlib.util.find_spec(package)

@@ -3,6 +3,7 @@
 A word that is exactly a known name is that name (so `pi` is the constant even if `p` and `i` are
 variables). Otherwise it is split into known names, e.g. `musigma` into mu and sigma, but only if
 there is exactly one way to do so; `sigma3` for a question without a variable sigma3 is an error.
+A question may add function names (`σ` as sigmoid, its own `relu`): see definitions.py.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal, Sequence
 
+from .definitions import EMPTY_TABLE, FunctionTable
 from .nodes import CONSTANTS
 from .symbols import FUNCTION_ALIASES
 
@@ -20,6 +22,7 @@ __all__ = ["AmbiguousName", "NameKind", "Piece", "UnknownName", "Vocabulary"]
 NameKind = Literal["variable", "function", "constant"]
 # Letters then digits: subscripts are read into the name, so `sigma_2` is the variable sigma2.
 _VARIABLE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*\Z")
+_SIMILARITY = 0.6  # difflib's default: `sigm` finds sigma, `xyz` finds nothing
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,7 @@ class AmbiguousName(Exception):
 class Vocabulary:
     """The names a question's answers may use: its variables, the functions and the constants."""
 
-    def __init__(self, variables: Sequence[str]) -> None:
+    def __init__(self, variables: Sequence[str], functions: FunctionTable = EMPTY_TABLE) -> None:
         """Raises TypeError/ValueError for a declaration that is not a list of plain names."""
         if isinstance(variables, str):
             raise TypeError("variables must be a sequence of names, not one string")
@@ -50,7 +53,14 @@ class Vocabulary:
             if not _VARIABLE_NAME.match(name) or name.lower() in FUNCTION_ALIASES:
                 raise ValueError(f"{name!r} cannot be a variable name: use letters then digits, "
                                  "and not a function's name")
+            if functions.target(name.lower()) is not None:
+                raise ValueError(f"{name!r} is declared both as a variable and as a function")
         self.variables = tuple(variables)
+        # typed name (lower case) -> canonical function name; the question's own names win
+        self.functions: dict[str, str] = dict(FUNCTION_ALIASES)
+        for name in functions.names:
+            target = functions.target(name)
+            self.functions[name] = target if isinstance(target, str) else name
         # Variables shadow constants: a question may call a variable `e`.
         self._exact: dict[str, Piece] = {name: Piece("constant", name, 0) for name in CONSTANTS}
         self._exact.update({name: Piece("variable", name, 0) for name in self.variables})
@@ -59,20 +69,38 @@ class Vocabulary:
         """The names `word` stands for, in order; raises UnknownName or AmbiguousName."""
         if word in self._exact:
             return [self._exact[word]]
-        if word.lower() in FUNCTION_ALIASES:
-            return [Piece("function", FUNCTION_ALIASES[word.lower()], 0)]
+        if word.lower() in self.functions:
+            return [Piece("function", self.functions[word.lower()], 0)]
         return self._split(word)
 
-    def suggestion(self, word: str) -> str | None:
-        """The closest variable or function name, for a "did you mean" hint."""
-        candidates = [*self.variables, *FUNCTION_ALIASES]
-        matches = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
+    def suggestion(self, word: str, kind: Literal["variable", "function"]) -> str | None:
+        """The closest name of the same kind, for a "did you mean" hint, or None.
+
+        Never a shorter name the word starts with (`sinc` is not "sin?": it names another
+        function), except a doubled last letter (`tanhh`) or, for a variable, digits after
+        it (`sigma3` for sigma), which is how a typo or a missing subscript looks.
+        """
+        if kind == "variable":
+            candidates = list(self.variables)
+        else:  # canonical names and the question's own: `atanh` is no better a hint than tanh
+            candidates = list(dict.fromkeys(self.functions.values()))
+            candidates += [name for name in self.functions if name not in FUNCTION_ALIASES]
+        lowered = word.lower()
+
+        def allowed(name: str) -> bool:
+            rest = lowered[len(name):]
+            if not lowered.startswith(name.lower()) or not rest:
+                return True
+            return rest == name[-1].lower() or (kind == "variable" and rest.isdigit())
+
+        candidates = [name for name in candidates if allowed(name)]
+        matches = difflib.get_close_matches(word, candidates, n=1, cutoff=_SIMILARITY)
         if not matches:
-            matches = [name for name in candidates if name.lower() == word.lower()]
+            matches = [name for name in candidates if name.lower() == lowered]
         return matches[0] if matches else None
 
     def _split(self, word: str) -> list[Piece]:
-        names = [*self._exact, *FUNCTION_ALIASES]
+        names = [*self._exact, *self.functions]
         length = len(word)
         # ways[i]: number of splits of word[i:], capped at 2 (all we need is "exactly one").
         ways = [0] * (length + 1)
@@ -93,6 +121,6 @@ class Vocabulary:
             assert name is not None
             exact = self._exact.get(name)
             pieces.append(Piece(exact.kind, name, offset) if exact
-                          else Piece("function", FUNCTION_ALIASES[name], offset))
+                          else Piece("function", self.functions[name], offset))
             offset += len(name)
         return pieces

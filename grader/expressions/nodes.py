@@ -9,6 +9,8 @@ __all__ = [
     "BINARY_OPERATORS",
     "CONSTANTS",
     "FUNCTIONS",
+    "VARIADIC_FUNCTIONS",
+    "Applied",
     "Binary",
     "BinaryOperator",
     "Call",
@@ -23,11 +25,16 @@ __all__ = [
 ]
 
 BinaryOperator = Literal["+", "-", "*", "/", "^"]
-FunctionName = Literal["log", "exp", "sqrt", "abs", "sin", "cos", "tan"]
+FunctionName = Literal[
+    "log", "exp", "sqrt", "abs", "sin", "cos", "tan", "cot", "sec", "csc",
+    "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "coth", "sech", "csch",
+    "arcsinh", "arccosh", "arctanh", "log2", "log10", "sigmoid", "softplus", "erf", "max", "min",
+]
 ConstantName = Literal["pi", "e"]
 
 BINARY_OPERATORS: tuple[str, ...] = get_args(BinaryOperator)
 FUNCTIONS: tuple[str, ...] = get_args(FunctionName)  # log is the natural logarithm
+VARIADIC_FUNCTIONS: frozenset[str] = frozenset({"max", "min"})  # two or more arguments
 CONSTANTS: tuple[str, ...] = get_args(ConstantName)
 
 
@@ -40,7 +47,7 @@ class Number:
 
 @dataclass(frozen=True)
 class Variable:
-    """One of the question's declared variables."""
+    """One of the question's declared variables (or a parameter inside a function's definition)."""
 
     name: str
 
@@ -83,25 +90,55 @@ class Binary:
 
 @dataclass(frozen=True)
 class Call:
-    """A whitelisted one-argument function applied to an expression."""
+    """A whitelisted function applied to `argument` (and, for max and min, to `more`)."""
 
     function: FunctionName
     argument: Node
+    more: tuple[Node, ...] = ()
 
     def __post_init__(self) -> None:
         if self.function not in FUNCTIONS:
             raise ValueError(f"unknown function {self.function!r}")
+        if (self.function in VARIADIC_FUNCTIONS) != bool(self.more):
+            raise ValueError(f"{self.function} takes "
+                             + ("two or more arguments" if self.function in VARIADIC_FUNCTIONS
+                                else "one argument"))
+
+    @property
+    def arguments(self) -> tuple[Node, ...]:
+        return (self.argument, *self.more)
 
 
-Node = Union[Number, Variable, Constant, Unary, Binary, Call]
+@dataclass(frozen=True)
+class Applied:
+    """A function the rubric defined (`relu: "max(x, 0)"`), applied to `arguments`.
+
+    `body` is the definition's tree over the `parameters` (as Variables); it is evaluated with
+    each parameter bound to its argument, so the tree stays as small as what was typed.
+    """
+
+    name: str
+    parameters: tuple[str, ...]
+    body: Node
+    arguments: tuple[Node, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.parameters) != len(self.arguments) or not self.arguments:
+            raise ValueError(f"{self.name} takes {len(self.parameters)} argument(s), "
+                             f"got {len(self.arguments)}")
+
+
+Node = Union[Number, Variable, Constant, Unary, Binary, Call, Applied]
 
 
 def children(node: Node) -> tuple[Node, ...]:
-    """The direct sub-expressions of `node`, left to right."""
+    """The direct sub-expressions of `node`, left to right (a definition's body is not one)."""
     if isinstance(node, Binary):
         return (node.left, node.right)
     if isinstance(node, Unary):
         return (node.operand,)
     if isinstance(node, Call):
-        return (node.argument,)
+        return node.arguments
+    if isinstance(node, Applied):
+        return node.arguments
     return ()

@@ -8,10 +8,13 @@ Grammar, loosest binding first (implicit multiplication binds exactly like `*`):
     power      := primary ("^" signed)?                      right-associative: a^b^c = a^(b^c)
     primary    := number | variable | constant | "(" expression ")" | "|" expression "|"
                 | function argument | \\frac arg arg
-    argument   := "(" expression ")" | power                 ln σ² = ln(σ²); log 2 mu = log(2)·mu
+    argument   := "(" expression ("," expression)* ")" | power    ln σ² = ln(σ²); log 2 mu = log(2)·mu
 
 A function followed by brackets takes their content, so `log(x)^2` is (log x)², and
-`sin^2 x` is (sin x)². Nesting, size and length are bounded (MAX_DEPTH, MAX_NODES, MAX_LENGTH).
+`sin^2 x` is (sin x)². `max` and `min` take two or more arguments, a rubric's own function
+as many as its definition names, every other function one. `log_2 x` is log2(x), `log_10` is
+log10, any other base b is log(x)/log(b). Nesting, size and length are bounded (MAX_DEPTH,
+MAX_NODES, MAX_LENGTH).
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from __future__ import annotations
 from typing import Sequence
 
 from . import symbols
+from .calls import CallParsing
+from .definitions import EMPTY_TABLE, FunctionTable
 from .errors import ExpressionError
 from .nodes import Binary, Call, Constant, Node, Number, Unary, Variable, children
 from .tokenizer import Token, tokenize
@@ -31,11 +36,13 @@ MAX_NODES = 400  # ten times the general KL's tree; bounds evaluation and printi
 
 _PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2}
 _FACTOR_STARTS = frozenset({"number", "variable", "constant", "open", "function", "frac"})
+_DIGITS = frozenset("0123456789")
 
 
-def parse(text: str, variables: Sequence[str]) -> Node:
+def parse(text: str, variables: Sequence[str], functions: FunctionTable = EMPTY_TABLE) -> Node:
     """Parse `text` into a tree over the declared `variables`; raises ExpressionError.
 
+    `functions` adds the question's own function names (σ as sigmoid, a rubric's `relu`).
     Raises ValueError if a variable name is not a plain identifier or is a function's name.
     """
     if not isinstance(text, str):
@@ -43,13 +50,14 @@ def parse(text: str, variables: Sequence[str]) -> Node:
     if len(text) > MAX_LENGTH:
         raise ExpressionError(f"the answer is too long ({len(text)} characters; at most "
                               f"{MAX_LENGTH})", text, MAX_LENGTH)
-    return _Parser(text, tokenize(text, variables)).parse()
+    return _Parser(text, tokenize(text, variables, functions), functions).parse()
 
 
-class _Parser:
-    def __init__(self, text: str, tokens: list[Token]) -> None:
+class _Parser(CallParsing):
+    def __init__(self, text: str, tokens: list[Token], functions: FunctionTable) -> None:
         self.text = text
         self.tokens = tokens
+        self.functions = functions
         self.index = 0
         self.depth = 0
         self.abs_depth = 0  # inside |…|, a bar in operator position closes rather than multiplies
@@ -86,6 +94,15 @@ class _Parser:
 
     def unexpected(self, token: Token) -> ExpressionError:
         at = token.position + 1
+        if token.kind == "comma":
+            around = self.text[token.position - 1:token.position] \
+                + self.text[token.position + 1:token.position + 2]
+            if len(around) == 2 and set(around) <= _DIGITS:
+                return self.error(f"use a decimal point, not a comma, in the number at {at}",
+                                  token.position)
+            return self.error(f"unexpected ',' at {at}: a comma only separates the arguments "
+                              "of max, min or a function of the rubric, as in max(x, 0)",
+                              token.position)
         if token.kind == "close":
             return self.error(f"unexpected '{token.source}' at {at}; there is no opening bracket "
                               "for it to close", token.position)
@@ -94,7 +111,7 @@ class _Parser:
     def missing_operand(self, token: Token) -> ExpressionError:
         """The error for `token` standing where a number, name or bracket should be."""
         before = self.previous()
-        if before is not None and before.kind == "op" and token.kind in ("end", "close"):
+        if before is not None and before.kind in ("op", "comma") and token.kind in ("end", "close"):
             return self.error(f"'{before.source}' at {before.position + 1} has nothing after it",
                               before.position)
         if before is not None and before.kind in ("open", "bar"):
@@ -245,39 +262,6 @@ class _Parser:
             raise self.unexpected(closer)
         self.advance()
         return self.build(Call("abs", inner), opener.position)
-
-    def function(self) -> Node:
-        token = self.advance()
-        name = token.text
-        self.enter(token)
-        exponent = None
-        if self.is_op(self.peek(), "^"):  # sin^2 x means (sin x)^2
-            caret = self.advance()
-            if self.peek().kind != "number":
-                raise self.error(f"write a power of {name} as {name}(x)^2 "
-                                 f"(at {caret.position + 1})", caret.position)
-            exponent = self.primary()
-        index = None
-        if name == "sqrt" and token.latex and self.peek().text == "[":  # \sqrt[3]{x}
-            index = self.group()
-        start = self.peek()
-        if start.kind == "open":
-            argument = self.group()
-        elif self.starts_factor(start) or start.kind == "bar":
-            argument = self.power()
-        else:
-            raise self.error(f"{token.source} at {token.position + 1} needs an argument, "
-                             f"e.g. {name}(x)", token.position)
-        self.depth -= 1
-        if index is not None:
-            one = self.build(Number(1.0), token.position)
-            root = self.build(Binary("/", one, index), token.position)
-            node = self.build(Binary("^", argument, root), token.position)
-        else:
-            node = self.build(Call(name, argument), token.position)  # type: ignore[arg-type]
-        if exponent is not None:
-            node = self.build(Binary("^", node, exponent), token.position)
-        return node
 
     def fraction(self) -> Node:
         """`\\frac{a}{b}`, and LaTeX's short forms `\\frac12` and `\\frac1x`."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .nodes import Binary, Call, Constant, Node, Number, Unary, Variable
+from .nodes import Applied, Binary, Call, Constant, Node, Number, Unary, Variable
 
 __all__ = ["to_plain"]
 
@@ -37,7 +37,9 @@ def _format(node: Node, leading: bool) -> str:
     if isinstance(node, (Variable, Constant)):
         return node.name
     if isinstance(node, Call):
-        return f"{node.function}({_format(node.argument, True)})"
+        return f"{node.function}({', '.join(_format(part, True) for part in node.arguments)})"
+    if isinstance(node, Applied):
+        return f"{node.name}({', '.join(_format(part, True) for part in node.arguments)})"
     if isinstance(node, Unary):
         operand = node.operand
         inner = (f"({_format(operand, True)})" if _precedence(operand) < _BINARY_PRECEDENCE["^"]

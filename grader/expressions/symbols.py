@@ -44,14 +44,27 @@ OPENING: dict[str, str] = {"(": ")", "[": "]", "{": "}"}  # opening bracket -> i
 CLOSING: frozenset[str] = frozenset(OPENING.values())
 
 FUNCTION_ALIASES: dict[str, str] = {
-    "log": "log", "ln": "log", "exp": "exp", "sqrt": "sqrt", "abs": "abs", "sin": "sin",
-    "cos": "cos", "tan": "tan",
+    "log": "log", "ln": "log", "exp": "exp", "sqrt": "sqrt", "abs": "abs",
+    "sin": "sin", "cos": "cos", "tan": "tan", "cot": "cot", "sec": "sec", "csc": "csc",
+    "arcsin": "arcsin", "asin": "arcsin", "arccos": "arccos", "acos": "arccos",
+    "arctan": "arctan", "atan": "arctan",
+    "sinh": "sinh", "cosh": "cosh", "tanh": "tanh", "coth": "coth", "sech": "sech", "csch": "csch",
+    "arcsinh": "arcsinh", "asinh": "arcsinh", "arsinh": "arcsinh",
+    "arccosh": "arccosh", "acosh": "arccosh", "arcosh": "arccosh",
+    "arctanh": "arctanh", "atanh": "arctanh", "artanh": "arctanh",
+    "log2": "log2", "log10": "log10",
+    "sigmoid": "sigmoid", "logistic": "sigmoid", "softplus": "softplus", "erf": "erf",
+    "max": "max", "min": "min",
 }  # matched case-insensitively: phones capitalise `Log`
 
 LATEX_FUNCTIONS: dict[str, str] = {
-    "log": "log", "ln": "log", "exp": "exp", "sqrt": "sqrt", "sin": "sin", "cos": "cos",
-    "tan": "tan",
-}
+    "log": "log", "ln": "log", "exp": "exp", "sqrt": "sqrt",
+    "sin": "sin", "cos": "cos", "tan": "tan", "cot": "cot", "sec": "sec", "csc": "csc",
+    "arcsin": "arcsin", "arccos": "arccos", "arctan": "arctan",
+    "sinh": "sinh", "cosh": "cosh", "tanh": "tanh", "coth": "coth",
+    "max": "max", "min": "min",
+}  # LaTeX's own operator names; any other is written \operatorname{sigmoid} or \mathrm{erf}
+LOG_NAMES: frozenset[str] = frozenset({"log", "ln"})  # they may take a base: log_2, \log_{10}
 LATEX_OPERATORS: dict[str, str] = {"cdot": "*", "times": "*", "ast": "*", "div": "/"}
 LATEX_FRACTIONS: frozenset[str] = frozenset({"frac", "dfrac", "tfrac"})
 LATEX_SIZING: frozenset[str] = frozenset(

@@ -8,6 +8,8 @@ can point at it. Anything that is not on the whitelist below is an ExpressionErr
 - A name's subscript joins it: `sigma_2`, `sigma_{2}`, `\\sigma_2`, `σ₂` and `σ2` are sigma2.
 - A run of letters is resolved by names.Vocabulary: `musigma` is mu·sigma, `sigma3` an error.
 - LaTeX commands end at the first non-letter, as in LaTeX: `\\sigmax` is an unknown command.
+- A logarithm may carry its base as a subscript: `log_2`, `log_{10}`, `log₂`, `\\log_{2}`.
+- A comma separates a function's arguments (`max(x, 0)`); the parser says when one is misplaced.
 """
 
 from __future__ import annotations
@@ -19,13 +21,16 @@ from dataclasses import dataclass
 from typing import Literal, Sequence
 
 from . import symbols
+from .definitions import EMPTY_TABLE, FunctionTable
 from .errors import ExpressionError
+from .log_bases import LogBaseReading
 from .names import AmbiguousName, UnknownName, Vocabulary
 
 __all__ = ["Token", "TokenKind", "tokenize"]
 
 TokenKind = Literal[
-    "number", "variable", "constant", "function", "op", "open", "close", "bar", "frac", "end"
+    "number", "variable", "constant", "function", "op", "open", "close", "bar", "frac", "comma",
+    "end"
 ]
 
 _NUMBER = re.compile(r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
@@ -45,11 +50,13 @@ class Token:
     source: str = ""
     value: float = 0.0
     latex: bool = False  # `\sqrt` may take an index: `\sqrt[3]{x}`
+    base: float = 0.0  # a logarithm's base from `log_2`; 0 when none was written
 
 
-def tokenize(text: str, variables: Sequence[str]) -> list[Token]:
+def tokenize(text: str, variables: Sequence[str],
+             functions: FunctionTable = EMPTY_TABLE) -> list[Token]:
     """The tokens of `text`, ending with an `end` token; raises ExpressionError."""
-    return _Tokenizer(text, Vocabulary(variables)).run()
+    return _Tokenizer(text, Vocabulary(variables, functions)).run()
 
 
 def _mask_math_delimiters(text: str) -> str:
@@ -66,7 +73,7 @@ def _mask_math_delimiters(text: str) -> str:
     return text
 
 
-class _Tokenizer:
+class _Tokenizer(LogBaseReading):
     def __init__(self, text: str, vocabulary: Vocabulary) -> None:
         self.text = text
         self.source = _mask_math_delimiters(text)
@@ -104,6 +111,8 @@ class _Tokenizer:
                 self.emit("close", character, start, 1)
             elif character == "|":
                 self.emit("bar", "|", start, 1)
+            elif character == ",":
+                self.emit("comma", ",", start, 1)
             elif character == "√":
                 self.emit("function", "sqrt", start, 1)
             else:
@@ -122,10 +131,6 @@ class _Tokenizer:
 
     def unexpected(self, character: str, position: int) -> ExpressionError:
         column = position + 1
-        around = self.source[position - 1:position] + self.source[position + 1:position + 2]
-        if character == "," and len(around) == 2 and set(around) <= _DIGITS:
-            return self.error(f"use a decimal point, not a comma, in the number at {column}",
-                              position)
         if character == "=":
             return self.error(f"unexpected '=' at {column}: type only the expression, "
                               "without a name or '='", position)
@@ -181,6 +186,12 @@ class _Tokenizer:
         positions: list[int] = []
         first = self.source[start]
         greek = first in symbols.GREEK_LETTERS
+        found = None if greek else self.logarithm_with_base(start)
+        if found is not None:  # log_2 x: one `log` token that carries its base
+            base, end = found
+            self.tokens.append(Token("function", "log", start, self.source[start:end], base=base))
+            self.index = end
+            return
         name = symbols.GREEK_LETTERS.get(first, first)
         characters.extend(name)
         positions.extend([start] * len(name))
@@ -245,9 +256,12 @@ class _Tokenizer:
             pieces = self.vocabulary.resolve(word)
         except UnknownName:
             variables = self.vocabulary.variables
-            message = f"`{typed}` is not a variable of this question; " + (
+            # Used like a function (followed by a bracket): suggest only functions, else variables.
+            called = self.source[self.index:].lstrip()[:1] in symbols.OPENING
+            what = "a function or variable" if called else "a variable"
+            message = f"`{typed}` is not {what} of this question; " + (
                 f"the variables are {', '.join(variables)}" if variables else "it has no variables")
-            suggestion = self.vocabulary.suggestion(word)
+            suggestion = self.vocabulary.suggestion(word, "function" if called else "variable")
             if suggestion:
                 message += f" (did you mean {suggestion}?)"
             raise self.error(message, start) from None
@@ -279,7 +293,12 @@ class _Tokenizer:
             self.read_tail(characters, positions, letters=False, digits=False)
             self.resolve(characters, positions, start)
         elif name in symbols.LATEX_FUNCTIONS:
-            self.emit("function", symbols.LATEX_FUNCTIONS[name], start, len(name) + 1, latex=True)
+            base = 0.0
+            if name in symbols.LOG_NAMES and self.source[self.index:self.index + 1] == "_":
+                base, end = self.logarithm_base(self.index, start)  # \log_{2} x
+                self.index = end
+            self.tokens.append(Token("function", symbols.LATEX_FUNCTIONS[name], start,
+                                     self.source[start:self.index], latex=True, base=base))
         elif name in symbols.LATEX_FRACTIONS:
             self.emit("frac", "frac", start, len(name) + 1)
         elif name in symbols.LATEX_OPERATORS:

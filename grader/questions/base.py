@@ -52,7 +52,7 @@ class AnswerKey:
     answer: Any
     evidence: str | None = None
     carried: Any = None  # the value recomputed from the student's own earlier answers
-    carried_from: tuple[str, ...] = ()  # the question ids whose (wrong) values were used
+    carried_from: tuple[str, ...] = ()  # the inputs (question ids) whose values differ from the key
     mistakes: tuple[tuple[Mistake, Any], ...] = ()
 
 
@@ -86,7 +86,7 @@ class QuestionBase(BaseModel):
     kind: ClassVar[str] = "answer"  # how the blank template describes the expected answer
 
     id: str = Field(pattern=QUESTION_ID_PATTERN, description="The question id, e.g. `p3.b.h1`.")
-    points: float = Field(gt=0, description="What the question is worth.")
+    points: float = Field(gt=0, allow_inf_nan=False, description="What the question is worth.")
     title: StrictStr | None = Field(default=None, description="A short prompt shown in reports and templates.")
     visibility: Visibility = Field(default="visible", description="For Gradescope: when students see this test.")
     evidence: Ref | StrictStr | None = Field(default=None, description="Why the key is what it is; "
@@ -114,8 +114,17 @@ class QuestionBase(BaseModel):
     def parse(self, raw: Any) -> Any:
         raise NotImplementedError
 
+    def conform(self, parsed: Any, key: AnswerKey) -> Any:
+        """The reading fitted to this student's key (a vector reshaped to the key's shape), or
+        AnswerError when it cannot be compared with it at all; most types take any reading."""
+        return parsed
+
     def matches(self, parsed: Any, value: Any) -> bool:
         raise NotImplementedError
+
+    def given_value(self, parsed: Any) -> Any:
+        """The reading as a solver `given` value, when a later step carries this answer forward."""
+        return parsed
 
     def wrong_feedback(self, parsed: Any, key: AnswerKey) -> str:
         return "Not correct."
@@ -126,9 +135,18 @@ class QuestionBase(BaseModel):
     def check_reference(self, value: Any) -> None:
         """Raise ValueError when a reference (or known-mistake) value is unusable for this type."""
 
+    def check_references(self, answer: Any, mistakes: list[Any]) -> None:
+        """Raise ValueError when the key or a known mistake is unusable, alone or beside the key."""
+        for value in (answer, *mistakes):
+            self.check_reference(value)
+
     def hint(self) -> str:
         """What kind of answer is expected, for the blank template and messages."""
         return self.kind
+
+    def hint_for(self, answer: Any) -> str:
+        """`hint()` for this key (a numeric question's key says whether a vector is expected)."""
+        return self.hint()
 
     def self_test(self, key: AnswerKey) -> SelfTest:
         raise NotImplementedError
@@ -143,6 +161,10 @@ class QuestionBase(BaseModel):
         if self.matches(parsed, key.answer):
             return Verdict("correct", 1.0, self.correct_feedback(key))
         if key.carried is not None and self.matches(parsed, key.carried):
+            if not key.carried_from:
+                # Every input the student gave is right: the answer follows from their own (rounded)
+                # values, so it is simply correct.
+                return Verdict("correct", 1.0, self.correct_feedback(key))
             credit = self.carry_forward_credit
             names = ", ".join(key.carried_from)
             return Verdict("correct" if credit == 1 else "partial", credit,
@@ -153,7 +175,7 @@ class QuestionBase(BaseModel):
                 return Verdict("partial" if mistake.credit > 0 else "incorrect", mistake.credit,
                                mistake.feedback, note=mistake.code)
         feedback = self.wrong_feedback(parsed, key)
-        if key.carried is not None:
+        if key.carried_from:
             feedback += (" It does not match the value that follows from your own earlier answers either, "
                          "so the slip is in this step.")
         return Verdict("incorrect", 0.0, feedback)

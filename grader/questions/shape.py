@@ -41,7 +41,8 @@ class ShapeQuestion(QuestionBase):
             return ()
         inner = text.strip(_BRACKETS + " ").rstrip(", ")  # "(2,)" is Python's one-dimensional shape
         parts = [part for part in _SEPARATOR.split(inner)]
-        if not inner or any(not part.isdigit() for part in parts):
+        # ASCII digits only, and few of them: int() refuses "²" and 5000-digit text with a ValueError
+        if not inner or any(not (part.isascii() and part.isdigit() and len(part) <= 9) for part in parts):
             raise AnswerError(f"`{raw.strip()}` is not a shape; write dimensions like 1x1, (2, 1) or `scalar`")
         return _sizes([int(part) for part in parts], raw)
 

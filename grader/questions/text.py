@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator, m
 
 from grader.errors import AnswerError
 from grader.questions.base import AnswerKey, QuestionBase, SelfTest, Verdict
+from grader.questions.text_samples import sample_for
 
 MAX_TEXT_CHARS = 5000  # a justification is a paragraph; longer text is matched on its first 5000 characters
 MIN_WORDS = 2  # "yes" is not a justification; asking for a sentence is clearer than scoring it 0
@@ -23,6 +24,9 @@ class Concept(BaseModel):
     name: StrictStr = Field(description="The idea in a few words, shown to TAs (and students with --reveal).")
     points: float = Field(gt=0, description="What mentioning the idea earns.")
     patterns: list[StrictStr] = Field(min_length=1, description="Regular expressions (case-insensitive); any one matching counts.")
+    example: StrictStr | None = Field(default=None, description=(
+        "A phrase that mentions the idea (one of the patterns must match it); `grade validate` writes it into "
+        "its sample answer. Without it the sample is built from the patterns."))
 
     @field_validator("patterns")
     @classmethod
@@ -33,6 +37,12 @@ class Concept(BaseModel):
             except re.error as exc:
                 raise ValueError(f"pattern `{pattern}` is not a valid regular expression: {exc}") from None
         return patterns
+
+    @model_validator(mode="after")
+    def _example_matches(self) -> "Concept":
+        if self.example is not None and not any(re.search(p, self.example, re.IGNORECASE) for p in self.patterns):
+            raise ValueError(f"the example `{self.example}` of concept `{self.name}` matches none of its patterns")
+        return self
 
 
 class TextQuestion(QuestionBase):
@@ -88,22 +98,12 @@ class TextQuestion(QuestionBase):
     def self_test(self, key: AnswerKey) -> SelfTest:
         sentences = []
         for concept in self.concepts:
-            sample = _sample_for(concept.patterns)
+            sample = concept.example or sample_for(concept.patterns)
             if sample is None:
-                raise ValueError(f"cannot build a sample sentence for concept `{concept.name}`; "
-                                 "give it a plain-words pattern first")
+                raise ValueError(f"cannot write a phrase that mentions concept `{concept.name}`: none of its "
+                                 "patterns can be turned into words (look-arounds, negated classes); add a "
+                                 "plain-words pattern, or `example: \"a phrase a student would write\"` "
+                                 "that one of the patterns matches")
             sentences.append(sample)
         return SelfTest(correct="It is because " + ", and ".join(sentences) + ".",
                         incorrect="I am not sure about this one.", invalid=["not", "a", "sentence"])
-
-
-_PLAIN = re.compile(r"^[\w \-']+$")
-
-
-def _sample_for(patterns: list[str]) -> str | None:
-    """A phrase that a pattern matches: the first pattern made only of words and spaces."""
-    for pattern in patterns:
-        text = pattern.replace(r"\b", "").replace(r"\s+", " ").replace(r"\s*", " ").replace(r"\s", " ")
-        if _PLAIN.match(text):
-            return text
-    return None

@@ -1,12 +1,20 @@
-"""Render results with Jinja: terminal text, Markdown, HTML (autoescaped) and the JSON contract."""
+"""Render results with Jinja: terminal text, Markdown, HTML (autoescaped) and the JSON contract.
+
+Every value a template shows that a student could have written goes through the filter for its
+medium (grader.reports.escaping): `tty`/`tty_line` in text, `md`/`md_cell`/`md_code` in Markdown,
+Jinja's autoescape in HTML; `cut` shortens an echoed answer.
+"""
 
 from __future__ import annotations
 
 from functools import lru_cache
+from collections.abc import Callable
 from typing import Any, Literal, get_args
 
 import jinja2
 
+from grader.reports.escaping import (ANSWER_CHARS, FEEDBACK_CHARS, cut, for_markdown, for_terminal,
+                                     for_terminal_line, md_cell, md_code)
 from grader.results import Result, format_points
 
 ReportFormat = Literal["text", "markdown", "html", "json"]
@@ -18,12 +26,25 @@ STATUS_MARKS = {"correct": "✓", "partial": "◐", "incorrect": "✗", "missing
                 "needs_review": "?"}
 
 
-points = format_points  # the Jinja filter `points`
+# Reports of a class repeat the same few numbers, titles and feedback sentences thousands of times: the
+# pure filters that run per question keep what they made (bounded), so each string is escaped once.
+FILTER_MEMO = 8192
+
+points = lru_cache(maxsize=FILTER_MEMO)(format_points)  # the Jinja filter `points`
 
 
-def md_cell(text: object) -> str:
-    """Text for one Markdown table cell: pipes escaped, line breaks as spaces."""
-    return str(text).replace("|", "\\|").replace("\n", " ")
+def _memoised(function: Callable[[object], str]) -> Callable[[object], str]:
+    """`function` remembering its results for text (other values, rare, are passed through)."""
+    remembered = lru_cache(maxsize=FILTER_MEMO)(function)
+
+    def filtered(text: object) -> str:
+        return remembered(text) if type(text) is str else function(text)
+
+    return filtered
+
+
+ESCAPING_FILTERS = {"tty": for_terminal, "tty_line": for_terminal_line, "md": for_markdown,
+                    "md_cell": _memoised(md_cell), "md_code": _memoised(md_code), "cut": cut}
 
 
 @lru_cache(maxsize=1)
@@ -34,8 +55,9 @@ def environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
     )
     env.filters["points"] = points
-    env.filters["md_cell"] = md_cell
-    env.globals.update(status_labels=STATUS_LABELS, status_marks=STATUS_MARKS)
+    env.filters.update(ESCAPING_FILTERS)
+    env.globals.update(status_labels=STATUS_LABELS, status_marks=STATUS_MARKS, answer_chars=ANSWER_CHARS,
+                       feedback_chars=FEEDBACK_CHARS)
     return env
 
 

@@ -25,6 +25,7 @@ MALFORMED = {
 }
 NOT_SUBMISSIONS = {"notes.txt": "not a submission", "data.json": "{}"}  # ignored: wrong suffix
 BAD_IN_REPO = {"invalid.yaml"}  # the shipped example of a file that cannot be graded
+EXAMPLES = ("correct.yaml", "invalid.yaml", "typical-mistakes.yaml")  # the repo's examples of THIS assignment
 
 
 def correct_answers() -> dict[str, Any]:
@@ -61,8 +62,8 @@ def generated_submission(number: int) -> dict[str, Any]:
 def write_class(folder: Path, *, extra: dict[str, str] | None = None) -> Path:
     """Fill `folder` with the repo's submissions, the generated ones and the malformed ones."""
     folder.mkdir(parents=True, exist_ok=True)
-    for path in sorted(SUBMISSIONS.glob("*.yaml")):
-        shutil.copyfile(path, folder / path.name)
+    for name in EXAMPLES:
+        shutil.copyfile(SUBMISSIONS / name, folder / name)
     for number in range(GENERATED):
         target = folder / f"section-{number % 3}" / f"student-{number:02d}.yaml"
         target.parent.mkdir(exist_ok=True)

@@ -10,6 +10,7 @@ import pytest
 
 from batch_support import read_tree
 from grader.batch import runner
+from grader.batch.result_cache import ResultCache
 
 
 def shuffled_copy(source: Path, target: Path, seed: int) -> Path:
@@ -37,14 +38,16 @@ def test_byte_identical_for_any_jobs_and_file_order(class_folder, tmp_path, grad
         assert other == outputs[0]
 
 
-def test_rerun_replaces_the_previous_output_whole(class_folder, tmp_path, grade_batch):
+def test_rerun_replaces_what_the_previous_run_wrote(class_folder, tmp_path, grade_batch):
     out = tmp_path / "out"
     assert grade_batch(class_folder, out)[0] == 0
-    (out / "reports" / "stale.html").write_text("from an older run")
+    (out / "reports" / "by-hand.html").write_text("a TA's page, not the grader's")
     shutil.rmtree(class_folder / "section-1")
-    assert grade_batch(class_folder, out)[0] == 0
-    assert not (out / "reports" / "stale.html").exists()
-    assert not (out / "reports" / "s2001.html").exists()  # section-1 held student 1
+    status, stdout, _ = grade_batch(class_folder, out)
+    assert status == 0
+    assert not (out / "reports" / "s2001.html").exists()  # section-1 held student 1: its report was the grader's
+    assert (out / "reports" / "by-hand.html").read_text() == "a TA's page, not the grader's"
+    assert "Kept 1 file that grade batch did not write: reports/by-hand.html." in stdout
     assert sorted(path.name for path in tmp_path.iterdir()) == ["class", "out"]  # no temporary folder left
 
 
@@ -71,6 +74,7 @@ def test_a_crash_mid_run_leaves_the_old_output_untouched(class_folder, tmp_path,
     assert grade_batch(class_folder, out)[0] == 0
     before = read_tree(out)
     (class_folder / "correct.yaml").unlink()  # the new run would differ
+    monkeypatch.setattr(ResultCache, "reuse_reports", lambda *args: False)  # every report written again
     monkeypatch.setattr(runner, "write_report", crash_after(10, Crash("disk full")))
     with pytest.raises(Crash):
         grade_batch(class_folder, out, "--jobs", jobs)
@@ -82,6 +86,7 @@ def test_ctrl_c_leaves_the_old_output_untouched(class_folder, tmp_path, grade_ba
     out = tmp_path / "out"
     assert grade_batch(class_folder, out)[0] == 0
     before = read_tree(out)
+    monkeypatch.setattr(ResultCache, "reuse_reports", lambda *args: False)  # every report written again
     monkeypatch.setattr(runner, "write_report", crash_after(25, KeyboardInterrupt()))
     status, _, stderr = grade_batch(class_folder, out, "--jobs", "1")
     assert status == 130 and "interrupted" in stderr

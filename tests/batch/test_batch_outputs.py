@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from batch_support import BAD_IN_REPO, GENERATED, MALFORMED, SUBMISSIONS, read_tree, write_class
+from batch_support import BAD_IN_REPO, EXAMPLES, GENERATED, MALFORMED, SUBMISSIONS, read_tree, write_class
 from grader.results import Result
 
 
@@ -31,13 +31,14 @@ def load_results(out: Path) -> list[Result]:
 def test_every_output_is_written(graded):
     out, _ = graded
     names = {path.name for path in out.iterdir()}
-    assert names == {"results.jsonl", "gradebook.csv", "reports", "summary.html", "review.yaml", "problems.jsonl"}
+    assert names == {"results.jsonl", "gradebook.csv", "reports", "summary.html", "review.yaml", "problems.jsonl",
+                     ".grade-manifest.json", ".grade-cache.jsonl"}
 
 
 def test_results_hold_one_result_per_good_file_sorted_by_id(graded):
     out, _ = graded
     results = load_results(out)
-    good = len(list(SUBMISSIONS.glob("*.yaml"))) - len(BAD_IN_REPO) + GENERATED
+    good = len(EXAMPLES) - len(BAD_IN_REPO) + GENERATED
     ids = [result.student.id for result in results]
     assert len(results) == good
     assert ids == sorted(ids) and len(set(ids)) == len(ids)
@@ -170,7 +171,7 @@ def test_an_output_folder_inside_the_submissions_is_not_graded(class_folder, gra
 @pytest.mark.parametrize("setup, message", [
     ("out-is-input", "the output folder holds the submissions"),
     ("out-is-a-file", "--out names a file"),
-    ("out-is-foreign", "not empty and was not written by `grade batch`"),
+    ("out-is-foreign", "not empty and has no .grade-manifest.json, so `grade batch` did not write it"),
     ("no-files", "no .yaml or .yml files"),
     ("not-a-folder", "not a folder of submissions"),
 ])

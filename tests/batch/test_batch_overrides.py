@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from batch_support import read_tree
-from grader.batch.overrides import load_overrides, status_for_score
+from grader.batch.overrides import answer_hash, load_overrides, status_for_score
 from grader.errors import OverridesError
 from grader.results import Result
 
@@ -80,6 +80,7 @@ def test_review_round_trip(class_folder, tmp_path, grade_batch):
     assert [(e["student"], e["question"]) for e in entries] == [
         (e["student"], e["question"]) for e in yaml.safe_load(review.read_text("utf-8"))]
     by_answer = {(entry["student"], entry["question"]): entry for entry in entries}
+    assert all(entry.pop("answer_sha256") == answer_hash(entry["answer"]) for entry in entries)
     assert by_answer[("s1002", "p4.b")] | {"answer": None} == {
         "student": "s1002", "name": "Charles Babbage", "question": "p4.b", "points": 2, "answer": None,
         "concepts": ["the decoder outputs the same blurry average"], "provisional": 0.5, "score": 2,

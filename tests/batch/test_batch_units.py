@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import random
 
 import pytest
@@ -41,9 +42,9 @@ def test_discover_finds_yaml_recursively_sorted_and_skips_the_output(tmp_path):
                  ".out.tmp-x1/results.yaml", ".out.old-x2/a.yaml", "outside.yaml.bak"]:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("x")
-    found = [name for _, name in discover(tmp_path, skip=tmp_path / "out")]
-    assert found == ["a.yml", "b.yaml", "sub/c.yaml"]
-    assert "out/review.yaml" in [name for _, name in discover(tmp_path)]
+    found = [name for _, name in discover(tmp_path, skip=tmp_path / "out").files]
+    assert found == ["a.yml", "b.yaml", "sub/c.yaml", "sub/deeper/d.YAML"]
+    assert "out/review.yaml" in [name for _, name in discover(tmp_path).files]
 
 
 def test_progress_line_shows_count_rate_and_time_left():
@@ -70,3 +71,70 @@ def test_progress_is_silent_when_disabled():
 def test_progress_stays_off_the_terminal_when_not_a_tty(monkeypatch):
     monkeypatch.setattr("sys.stderr", io.StringIO())
     assert not Progress.for_terminal(10, quiet=False).enabled
+
+
+def test_the_spill_gives_back_every_blob_whatever_the_order_of_writes_and_reads(tmp_path):
+    from grader.batch.collect import Spill, SpillReader
+
+    first, second = Spill(tmp_path, 101), Spill(tmp_path, 202)  # two workers
+    blobs = ["", "plain", "ünïcödé ✓ 😀", "x" * 70_000, "line\n"]
+    refs = first.add_all(blobs[:3]) + second.add_all(blobs[3:])
+    first.flush()
+    second.flush()
+    reader = SpillReader(tmp_path)
+    assert [reader.read(ref) for ref in reversed(refs)] == blobs[::-1]
+    later = first.add("written after a read")
+    first.flush()
+    assert reader.read(later) == "written after a read" and reader.read(refs[2]) == blobs[2]
+    again = Spill(tmp_path, 101)  # a later process with the same id: a file of its own
+    fresh = SpillReader(tmp_path)
+    assert again.number != 101 and fresh.read(refs[1]) == "plain"  # the first one's file is intact
+    fresh.close()
+    for spill in (first, second, again):
+        spill.close()
+    (tmp_path / "notes.txt").write_text("not a spill file")
+    reader.remove_files()
+    assert [path.name for path in tmp_path.iterdir()] == ["notes.txt"]
+
+
+def test_the_gradebook_is_the_csv_every_export_writes(tmp_path):
+    from array import array
+
+    from batch_support import RUBRIC_PATH
+    from grader.batch.gradebook import write_gradebook
+    from grader.batch.records import StudentRow
+    from grader.csv_cells import csv_text
+    from grader.rubric import load_rubric
+
+    rubric = load_rubric(RUBRIC_PATH)
+    count = len(rubric.questions)
+    rows = [StudentRow(id="s1", name="=HYPERLINK(1)", email=None, total=-0.0, scores=array("d", [0.5] * count),
+                       statuses=bytes(count), wrong=()),
+            StudentRow(id="s2", name='Ann "Q", Jr.', email="a@b.c", total=31.25,
+                       scores=array("d", [1 / 3, 2.0, -0.0] + [0.0] * (count - 3)), statuses=bytes(count), wrong=())]
+    stream = io.StringIO(newline="")
+    write_gradebook(stream, rows, rubric)
+    expected = csv_text([["student_id", "name", "email", "total", "max", *rubric.questions]]
+                        + [[row.id, row.name, row.email, row.total, rubric.rubric.max_score, *row.scores]
+                           for row in rows])
+    assert stream.getvalue() == expected
+
+
+# the manifest's names: each must stay inside OUT (a damaged manifest is refused, never followed)
+@pytest.mark.parametrize("name, safe", [
+    ("results.jsonl", True), ("reports/s1.html", True), ("a/b/c.md", True), ("...", True), ("a b/.x", True),
+    ("", False), ("/etc/passwd", False), ("../x", False), ("reports/../../x", False), ("reports/./s1.html", False),
+    ("./results.jsonl", False), ("reports//s1.html", False), ("reports/", False), ("..", False), (".", False),
+    ("reports\\s1.html", False), ("nul\x00.md", False),
+])
+def test_the_manifest_accepts_only_names_inside_the_folder(tmp_path, name, safe):
+    from grader.batch.manifest import MANIFEST_NAME, read_manifest
+    from grader.errors import UsageError
+
+    document = {"tool": "grade", "version": "1", "files": {name: "0" * 64}, "exports": {}}
+    (tmp_path / MANIFEST_NAME).write_text(json.dumps(document), encoding="utf-8")
+    if safe:
+        assert read_manifest(tmp_path).files == {name: "0" * 64}
+    else:
+        with pytest.raises(UsageError, match="damaged"):
+            read_manifest(tmp_path)

@@ -194,11 +194,23 @@ def test_points_depend_on_sorted_names_not_mapping_order() -> None:
 
 
 def test_tolerance() -> None:
+    # Without exact arithmetic (a rubric's `exact: false`, or any non-rational form): tolerance.
     reference = parse("mu + 10", ("mu",))
     domains = {"mu": Domain(0, 1)}
-    assert compare(parse("mu + 10.000001", ("mu",)), reference, domains).equivalent
-    assert not compare(parse("mu + 10.001", ("mu",)), reference, domains).equivalent
-    assert compare(parse("mu + 10.001", ("mu",)), reference, domains, rel=1e-3).equivalent
+    assert compare(parse("mu + 10.000001", ("mu",)), reference, domains, exact=False).equivalent
+    assert not compare(parse("mu + 10.001", ("mu",)), reference, domains, exact=False).equivalent
+    assert compare(parse("mu + 10.001", ("mu",)), reference, domains, rel=1e-3,
+                   exact=False).equivalent
+    reference = parse("exp(mu) + 10", ("mu",))
+    assert compare(parse("exp(mu) + 10.000001", ("mu",)), reference, domains).equivalent
+
+
+def test_rational_forms_are_compared_exactly_not_within_the_tolerance() -> None:
+    reference = parse("mu + 10", ("mu",))
+    domains = {"mu": Domain(0, 1)}
+    result = compare(parse("mu + 10.000001", ("mu",)), reference, domains, rel=1e-3)
+    assert result.diagnosis == "approximate"
+    assert "keep every number exact" in result.message
 
 
 def test_points_where_the_reference_is_undefined_are_skipped() -> None:

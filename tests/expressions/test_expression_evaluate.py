@@ -55,9 +55,12 @@ def test_undefined_points_are_nan(text: str, defined: list[bool]) -> None:
 
 
 def test_huge_power_tower_is_quick() -> None:
-    started = time.perf_counter()
-    result = evaluate(parse("10^10^10^10^10^10^10", KL), ENV)
-    assert time.perf_counter() - started < 0.1
+    elapsed = []
+    for _ in range(3):  # the fastest of three: another process can stall any one of them
+        started = time.perf_counter()
+        result = evaluate(parse("10^10^10^10^10^10^10", KL), ENV)
+        elapsed.append(time.perf_counter() - started)
+    assert min(elapsed) < 0.1
     assert np.isnan(result).all()
 
 

@@ -353,10 +353,14 @@ HOSTILE = [
 
 @pytest.mark.parametrize("text", HOSTILE, ids=lambda text: repr(text[:30]))
 def test_hostile_input_is_a_quick_expression_error(text: str) -> None:
-    started = time.perf_counter()
-    with pytest.raises(ExpressionError) as caught:
-        parse(text, KL)
-    assert time.perf_counter() - started < 0.1  # typically well under 5 ms
+    # The fastest of three tries: a machine busy with other work can stall any one of them.
+    elapsed = []
+    for _ in range(3):
+        started = time.perf_counter()
+        with pytest.raises(ExpressionError) as caught:
+            parse(text, KL)
+        elapsed.append(time.perf_counter() - started)
+    assert min(elapsed) < 0.1  # typically well under 5 ms
     assert caught.value.message
     assert len(str(caught.value).split("\n")[1]) < 80
 

@@ -44,7 +44,10 @@ def _compound(children: st.SearchStrategy[Node]) -> st.SearchStrategy[Node]:
         children.map(lambda a: Binary("/", a, Variable("sigma"))),
         children.map(lambda a: Binary("^", a, Number(2.0))),
         children.map(lambda a: Unary("-", a)),
-        st.builds(Call, st.sampled_from(["sin", "cos", "abs"]), children),
+        st.builds(Call, st.sampled_from(["sin", "cos", "abs", "tanh", "arctan", "sigmoid", "erf",
+                                         "softplus"]), children),
+        st.builds(lambda name, a, b: Call(name, a, (b,)), st.sampled_from(["max", "min"]),
+                  children, children),
         children.map(lambda a: Call("log", Binary("+", one, Binary("^", a, Number(2.0))))),
         children.map(lambda a: Call("sqrt", Binary("+", one, Call("abs", a)))),
         children.map(lambda a: Call("exp", Call("sin", a))),
@@ -68,7 +71,7 @@ def expand(node: Node) -> Node:
     if isinstance(node, Unary):
         return Unary("-", expand(node.operand))
     if isinstance(node, Call):
-        return Call(node.function, expand(node.argument))
+        return Call(node.function, expand(node.argument), tuple(expand(part) for part in node.more))
     return node
 
 
@@ -119,7 +122,8 @@ SNIPPETS = st.sampled_from([
     "mu", "sigma", "2", ".5", "1e-3", "+", "-", "*", "/", "^", "**", "(", ")", "[", "]", "{", "}",
     "|", " ", "log", "ln", "sqrt", "exp", "e", "pi", "½", "²", "⁻", "σ", "μ", "₂", "_", "_{2}",
     "\\frac", "\\left(", "\\right)", "\\sigma", "\\mu", "\\cdot", "\\sqrt", "[3]", "$", ",", ".",
-    "\\", "=", "x", "sigma2", "'", "\x00", "−", "×",
+    "\\", "=", "x", "sigma2", "'", "\x00", "−", "×", "max(", "tanh", "log_2", "\\log_{10}",
+    "sigmoid", "arctan", "σ(",
 ])
 
 

@@ -1,12 +1,16 @@
 """p4.a through the shipped rubric: every way students type the KL closed forms, their common
-mistakes with the feedback they must get, and hostile inputs that must come back invalid, fast."""
+mistakes with the feedback they must get, and hostile inputs that must come back invalid, fast.
+Then the question model's own keys: `functions` (σ as the sigmoid), integer variables, `exact`,
+and the load-time check of a reference defined at too few sample points."""
 
 import time
 
 import pytest
 
-from grader.errors import AnswerError
+from grader.errors import AnswerError, RubricError
 from grader.grading import answer_key_for
+from grader.questions.base import AnswerKey
+from grader.questions.expression import ExpressionQuestion
 
 STANDARD, GENERAL = "p4.a.standard", "p4.a.general"
 
@@ -107,3 +111,163 @@ def test_parse_error_shows_a_caret(rubric):
 
 def test_same_input_same_verdict(rubric):
     assert grade(rubric, STANDARD, "(mu^2 + sigma^2)/2") == grade(rubric, STANDARD, "(mu^2 + sigma^2)/2")
+
+
+# ---- functions, σ as a function or a variable, integer variables, the rubric's checks ----------
+
+SIGMOID_QUESTION = {
+    "id": "q4", "type": "expression", "points": 2, "answer": "sigmoid(z)*(1 - sigmoid(z))",
+    "variables": {"z": {"min": -4, "max": 4}}, "functions": {"σ": "sigmoid"},
+}
+
+
+def grade_question(spec, raw, answer=None):
+    question = ExpressionQuestion.model_validate(spec)
+    try:
+        parsed = question.parse(raw)
+    except AnswerError as exc:
+        return "invalid", str(exc)
+    verdict = question.grade(parsed, AnswerKey(answer=answer or spec["answer"]))
+    return verdict.status, verdict.feedback
+
+
+@pytest.mark.parametrize("raw, status, fragment", [
+    ("σ(z)(1 − σ(z))", "correct", "Correct"),
+    (r"\sigma(z)\left(1 - \sigma(z)\right)", "correct", "Correct"),
+    ("sigma(z) - sigma(z)^2", "correct", "Correct"),
+    ("e^-z/(1 + e^-z)^2", "correct", "Correct"),
+    ("σ(z)(1 + σ(z))", "incorrect", "We read your answer as: sigmoid(z)*(1 + sigmoid(z))"),
+    ("σ(z)", "incorrect", "We read your answer as: sigmoid(z)"),
+    ("σ(z, 1)", "invalid", "sigmoid takes one argument"),
+    ("tanhh(z)", "invalid", "did you mean tanh?"),
+])
+def test_sigma_declared_a_function(raw, status, fragment):
+    got_status, feedback = grade_question(SIGMOID_QUESTION, raw)
+    assert got_status == status, feedback
+    assert fragment in feedback
+
+
+def test_sigma_stays_a_variable_in_the_kl_questions(rubric):
+    question = rubric.questions[STANDARD]
+    assert not question.functions
+    assert question.parse("σ(μ)") == question.parse("sigma*mu")  # σ·μ, as it always was
+    status, feedback = grade(rubric, STANDARD, "½(μ² + σ(σ) − 1 − ln σ²)")
+    assert status == "correct", feedback
+
+
+def test_rubric_functions_and_integer_variables_through_the_question_model():
+    spec = {"id": "q", "type": "expression", "points": 1, "answer": "relu(x) - relu(-x) + (-cos(y))^n",
+            "variables": {"x": {"min": -2, "max": 2}, "y": {"min": -3, "max": 3},
+                          "n": {"integer": True, "min": 1, "max": 9}},
+            "functions": {"relu": "max(x, 0)"}}
+    assert grade_question(spec, "x + (-1)^n cos(y)^n")[0] == "correct"
+    assert grade_question(spec, "x + cos(y)^n")[0] == "incorrect"
+    assert grade_question(spec, "relu(x, 1)")[0] == "invalid"
+
+
+def test_exact_is_the_default_and_can_be_switched_off():
+    spec = {"id": "q", "type": "expression", "points": 1, "answer": "x/3", "variables": {"x": {"min": 0, "max": 1}}}
+    status, feedback = grade_question(spec, "0.333x")
+    assert status == "incorrect" and "keep every number exact" in feedback
+    assert grade_question({**spec, "exact": False}, "0.333x")[0] == "correct"
+    assert grade_question(spec, "2x/6")[0] == "correct"
+
+
+@pytest.mark.parametrize("change, fragment", [
+    ({"answer": "log(x - 5)"}, "the expression `log(x - 5)`: the reference is defined at only 0 of 40 "
+                               "sample points of its domains (x in [0, 1])"),
+    ({"functions": {"relu": "max(y, 0)"}}, "function `relu`"),
+    ({"functions": {"x": "sigmoid"}}, "already a variable or function"),
+    ({"variables": {"x": {"min": 0.5, "max": 3, "integer": True}}}, "whole-number min and max"),
+])
+def test_bad_expression_questions_are_rubric_errors(change, fragment):
+    spec = {"id": "q1", "type": "expression", "points": 1, "answer": "x", "variables": {"x": {"min": 0, "max": 1}},
+            **change}
+    with pytest.raises(ValueError) as caught:
+        ExpressionQuestion.model_validate(spec)
+    assert fragment in str(caught.value)
+
+
+TOO_FEW_POINTS_RUBRIC = """\
+id: too-few-points
+title: "A reference undefined on its domain"
+questions:
+  - id: q1
+    type: expression
+    points: 1
+    answer: "log(x - 5)"
+    variables:
+      x: {min: 0, max: 1}
+"""
+
+
+def test_a_reference_defined_at_too_few_points_fails_at_load_and_in_validate(tmp_path, capsys):
+    from grader.cli import main
+    from grader.rubric import load_rubric
+
+    path = tmp_path / "too-few-points.yaml"
+    path.write_text(TOO_FEW_POINTS_RUBRIC, encoding="utf-8")
+    with pytest.raises(RubricError) as caught:
+        load_rubric(path)
+    message = str(caught.value)
+    assert "q1" in message and "x in [0, 1]" in message and "defined at only 0 of 40" in message
+    assert main(["validate", str(path)]) == 2
+    error = capsys.readouterr().err
+    assert "q1" in error and "x in [0, 1]" in error and "Traceback" not in error
+
+
+def test_a_reference_ref_defined_at_too_few_points_is_named_with_its_question():
+    question = ExpressionQuestion.model_validate(
+        {"id": "q9", "type": "expression", "points": 1, "answer": {"ref": "k"}, "variables": {"x": {"min": 0, "max": 1}}})
+    with pytest.raises(ValueError, match=r"`sqrt\(x - 2\)`: the reference is defined at only 0"):
+        question.check_reference("sqrt(x - 2)")
+    # a variant's reference that only shows at grading time is a rubric error too, not a traceback
+    with pytest.raises(RubricError, match="question q9"):
+        question.grade(question.parse("x"), AnswerKey(answer="sqrt(x - 2)"))
+
+
+SHARED_FUNCTIONS_RUBRIC = """\
+id: shared-functions
+title: "Functions for every expression question"
+functions:
+  σ: sigmoid
+  relu: "max(x, 0)"
+questions:
+  - id: q1
+    type: expression
+    points: 1
+    answer: "sigmoid(z)*(1 - sigmoid(z))"
+    variables:
+      z: {min: -4, max: 4}
+  - id: q2
+    type: expression
+    points: 1
+    answer: "(mu^2 + sigma^2 - 1 - log(sigma^2))/2"
+    variables:
+      mu: {min: -2, max: 2}
+      sigma: {min: 0.1, max: 3}
+  - id: q3
+    type: expression
+    points: 1
+    answer: "relu(z)"
+    variables:
+      z: {min: -4, max: 4}
+    functions: {relu: "abs(x)"}
+"""
+
+
+def test_rubric_level_functions_reach_every_expression_question_but_not_a_variable(tmp_path):
+    from grader.rubric import load_rubric
+
+    path = tmp_path / "shared-functions.yaml"
+    path.write_text(SHARED_FUNCTIONS_RUBRIC, encoding="utf-8")
+    rubric = load_rubric(path)
+    sigmoid_question, kl_question, own_question = (rubric.questions[q] for q in ("q1", "q2", "q3"))
+    key = AnswerKey(answer=sigmoid_question.answer)
+    assert sigmoid_question.grade(sigmoid_question.parse("σ(z)(1 − σ(z))"), key).status == "correct"
+    assert "relu" in sigmoid_question.functions
+    # the KL question declares sigma a variable: σ stays σ there, relu still arrives
+    assert "σ" not in kl_question.functions and "relu" in kl_question.functions
+    assert kl_question.parse("σ(μ)") == kl_question.parse("sigma*mu")
+    # a question's own definition wins over the rubric's
+    assert own_question.grade(own_question.parse("abs(z)"), AnswerKey(answer="relu(z)")).status == "correct"

@@ -1,0 +1,262 @@
+"""OUT/.grade-cache.jsonl: how each file was graded, so a rerun grades only what changed.
+
+A rerun after a TA only decided some answers changes no submission, the rubric or the solver, so
+nothing needs grading again. For each file the cache keeps what grading it gave before any
+decision, keyed by sha256 of the file's name and bytes: where that Result's JSON line sits in
+OUT/results.jsonl (with its sha256; the Result of a student with decisions, which differs from
+that line, is kept in the entry itself), or the message of a file that could not be graded. The
+first line holds the fingerprint of everything else grading depends on (`inputs_fingerprint`:
+the grader's code and version, the rubric's bytes, the solver's source, a frozen variants table,
+the libraries' versions): when any of them changes, no entry is used. Decisions are applied after
+the cache, so a rerun shows new decisions at once.
+
+Each entry also has the sha256 of the final JSON line: when a rerun's line for a file is the same,
+the previous OUT's reports of that student were rendered from it, and they are linked (or copied)
+into the new OUT instead of rendered again.
+
+The cache is only a shortcut: a cache file that is not exactly what the grader wrote (its sha256
+differs from the manifest's), a header of another fingerprint, a damaged entry or a line of
+results.jsonl that is not the one recorded is ignored, and the file is graded as if there were no
+cache, so OUT is byte-identical either way. The parent writes the cache, in file-name order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import stat
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import grader
+
+if TYPE_CHECKING:
+    from grader.rubric import LoadedRubric
+
+CACHE_NAME = ".grade-cache.jsonl"
+RESULTS_NAME = "results.jsonl"
+FORMAT = 1  # bumped when an entry's layout changes
+HEADER_KIND = "grade batch results cache"
+SOURCE_SUFFIXES = frozenset({".py", ".j2", ".json", ".yaml", ".yml", ".txt", ".md", ".css", ".js"})
+LIBRARIES = ("numpy", "pydantic", "pydantic_core", "yaml", "jinja2", "markdown")  # their output is in OUT
+
+
+@dataclass(frozen=True)
+class Cached:
+    """One file's cached grading: a provisional Result's JSON line, or a problem's message."""
+
+    result: str | None
+    problem: str | None
+    final: str | None  # sha256 of the final JSON line the previous OUT's reports were rendered from
+    result_digest: str | None = None  # sha256 of `result`, when known (it was the final line too)
+
+
+@dataclass(frozen=True)
+class CacheEntry:
+    """What the parent records for one file (see the module doc)."""
+
+    file: str
+    key: str
+    final: str | None = None  # sha256 of the student's final JSON line
+    at: tuple[int, int] | None = None  # (offset, length) of the provisional line in results.jsonl (== final)
+    result: str | None = None  # the provisional line itself, when decisions made the final one differ
+    problem: str | None = None
+
+    def line(self) -> str:
+        if self.problem is not None:
+            fields: list[Any] = [self.file, self.key, None, "problem", self.problem]
+        elif self.result is not None:
+            fields = [self.file, self.key, self.final, "result", self.result]
+        else:
+            assert self.at is not None
+            fields = [self.file, self.key, self.final, "at", self.at[0], self.at[1]]
+        return json.dumps(fields) + "\n"  # ASCII: a name that is not UTF-8 is kept as escapes
+
+
+def submission_key(name: str, data: bytes) -> str:
+    """The cache key of one submission file: its name in the batch and its bytes."""
+    digest = hashlib.sha256(name.encode("utf-8", "surrogateescape"))
+    digest.update(b"\0")
+    digest.update(data)
+    return digest.hexdigest()
+
+
+def line_digest(json_line: str) -> str:
+    """sha256 of a Result JSON line (without its newline)."""
+    return hashlib.sha256(json_line.encode("utf-8")).hexdigest()
+
+
+def inputs_fingerprint(rubric: LoadedRubric) -> str:
+    """sha256 of everything but the submission that grading depends on (see the module doc)."""
+    digest = hashlib.sha256(f"{HEADER_KIND} {FORMAT} grade {grader.__version__} python {sys.version}\n".encode())
+    for library in LIBRARIES:
+        module = sys.modules.get(library)
+        digest.update(f"{library} {getattr(module, '__version__', None)}\n".encode())
+    _hash_tree(digest, "grader", Path(grader.__file__).resolve().parent)
+    _hash_file(digest, "rubric", rubric.path)
+    spec = rubric.rubric
+    if spec.solver:
+        from grader.solver import find_solver
+
+        _hash_tree(digest, "solver", find_solver(spec.solver, rubric.path).root)
+    if spec.variants is not None and spec.variants.frozen:
+        _hash_file(digest, "frozen", rubric.path.parent / spec.variants.frozen)
+    return digest.hexdigest()
+
+
+def _hash_file(digest: Any, label: str, path: Path) -> None:
+    try:
+        data = path.read_bytes()
+    except OSError:
+        data = b"(unreadable)"
+    digest.update(f"{label} {len(data)}\n".encode())
+    digest.update(data)
+
+
+def _hash_tree(digest: Any, label: str, root: Path) -> None:
+    """Every source file of a package folder, in a fixed order; for a one-file module, it and the .py
+    files beside it (which it may import)."""
+    if root.is_file():
+        for path in sorted(root.parent.glob("*.py")):
+            _hash_file(digest, f"{label}/{path.name}", path)
+        return
+    for folder, folders, names in os.walk(root):
+        folders[:] = sorted(name for name in folders if name != "__pycache__" and not name.startswith("."))
+        for name in sorted(names):
+            path = Path(folder) / name
+            if path.suffix in SOURCE_SUFFIXES:
+                _hash_file(digest, f"{label}/{path.relative_to(root).as_posix()}", path)
+
+
+def _read_own_file(path: Path) -> bytes | None:
+    """The bytes of a regular file (never through a link, never blocking on a FIFO); None otherwise."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+                             | getattr(os, "O_BINARY", 0))
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return None
+        with open(descriptor, "rb", closefd=False) as stream:
+            return stream.read()
+    except OSError:
+        return None
+    finally:
+        os.close(descriptor)
+
+
+@dataclass
+class ResultCache:
+    """The previous run's entries by file name (read side); `get` checks and reads one."""
+
+    out: Path | None = None
+    entries: dict[str, list[Any]] = field(default_factory=dict)
+    _results: Any = field(default=None, repr=False, compare=False)  # results.jsonl, open in this process
+    _pid: int = field(default=0, repr=False, compare=False)
+
+    def __getstate__(self) -> dict[str, Any]:  # sent to spawned workers without the open file
+        return {**self.__dict__, "_results": None, "_pid": 0}
+
+    @classmethod
+    def load(cls, out: Path, fingerprint: str, recorded_sha256: str | None) -> ResultCache:
+        """The cache in `out` when it is exactly the file the grader wrote (`recorded_sha256`, from the
+        manifest) under the same fingerprint; otherwise an empty cache. Never raises for its content."""
+        data = _read_own_file(out / CACHE_NAME) if recorded_sha256 is not None else None
+        if data is None or hashlib.sha256(data).hexdigest() != recorded_sha256:
+            return cls()
+        try:
+            lines = data.decode("utf-8").split("\n")
+            header = json.loads(lines[0])
+        except (UnicodeDecodeError, ValueError):
+            return cls()
+        if (not isinstance(header, dict) or header.get("kind") != HEADER_KIND or header.get("format") != FORMAT
+                or header.get("fingerprint") != fingerprint):
+            return cls()
+        entries: dict[str, list[Any]] = {}
+        for line in lines[1:]:
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(entry, list) and len(entry) >= 5 and isinstance(entry[0], str) and isinstance(entry[1], str):
+                entries[entry[0]] = entry
+        return cls(out=out, entries=entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def close(self) -> None:
+        """Close results.jsonl (jobs=1 reads it in the parent, which then replaces OUT)."""
+        if self._results is not None and self._pid == os.getpid():
+            self._results.close()
+        self._results = None
+
+    def get(self, name: str, key: str) -> Cached | None:
+        """This file's entry when its key matches and it is whole; None otherwise (grade it)."""
+        entry = self.entries.get(name)
+        if entry is None or entry[1] != key:
+            return None
+        final, kind = entry[2], entry[3]
+        if not (final is None or isinstance(final, str)):
+            return None
+        if kind == "problem" and len(entry) == 5 and isinstance(entry[4], str):
+            return Cached(result=None, problem=entry[4], final=None)
+        if kind == "result" and len(entry) == 5 and isinstance(entry[4], str) and final is not None:
+            return Cached(result=entry[4], problem=None, final=final)
+        if kind == "at" and len(entry) == 6 and final is not None:
+            line = self._results_line(entry[4], entry[5])
+            if line is not None and line_digest(line) == final:
+                return Cached(result=line, problem=None, final=final, result_digest=final)
+        return None
+
+    def _results_line(self, offset: Any, length: Any) -> str | None:
+        if self.out is None or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0
+                                       for n in (offset, length)):
+            return None
+        try:
+            if self._results is None or self._pid != os.getpid():  # one handle per worker process
+                self._results, self._pid = open(self.out / RESULTS_NAME, "rb"), os.getpid()  # noqa: SIM115
+            self._results.seek(offset)
+            return self._results.read(length).decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    def reuse_reports(self, cached: Cached | None, final_digest: str, targets: dict[str, str]) -> bool:
+        """Link (or copy) the previous OUT's reports of this student to `targets` (format -> path) when they
+        were rendered from this very final line; False (nothing written) when they cannot be reused."""
+        if cached is None or cached.final != final_digest or self.out is None:
+            return False
+        folder = os.path.join(self.out, "reports")
+        sources = {kind: os.path.join(folder, os.path.basename(target)) for kind, target in targets.items()}
+        if not all(stat.S_ISREG(_lstat_mode(source)) for source in sources.values()):
+            return False
+        for kind, target in targets.items():
+            try:
+                os.link(sources[kind], target)
+            except FileExistsError:
+                continue  # another file with the same student id came first; both become problems anyway
+            except OSError:
+                shutil.copyfile(sources[kind], target)
+        return True
+
+
+def _lstat_mode(path: str) -> int:
+    try:
+        return os.lstat(path).st_mode
+    except OSError:
+        return 0
+
+
+def write_cache(folder: Path, fingerprint: str, entries: Iterable[CacheEntry]) -> None:
+    """Write folder/CACHE_NAME: the header, then the entries in file-name order."""
+    header = json.dumps({"kind": HEADER_KIND, "format": FORMAT, "fingerprint": fingerprint})
+    with open(folder / CACHE_NAME, "w", encoding="utf-8", newline="\n") as stream:
+        stream.write(header + "\n")
+        for entry in sorted(entries, key=lambda entry: entry.file):
+            stream.write(entry.line())

@@ -1,0 +1,124 @@
+"""The JSON API (`/api/v1/...`) and `/healthz`: parse the request, call the service, return its dict.
+
+Routes are plain functions (FastAPI runs them in its thread pool, off the event loop); only the
+body is read asynchronously, with the 1 MiB cap checked before anything is parsed.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+
+from grader.serve.errors import ServiceError
+from grader.serve.service import Service
+from grader.serve.storage import StudentRecord
+
+router = APIRouter()
+SHEET_TYPES = {"html": "text/html; charset=utf-8", "markdown": "text/markdown; charset=utf-8"}
+
+
+def service_of(request: Request) -> Service:
+    return request.app.state.service
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def current_student(request: Request) -> StudentRecord:
+    """The student of `Authorization: Bearer TOKEN` (401 without one, 429 after repeated failures)."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return service_of(request).authenticate(token.strip() if scheme.lower() == "bearer" else None,
+                                            client_address(request))
+
+
+async def submitted_body(request: Request) -> bytes:
+    """The request body, refused with 413 as soon as it passes the limit (before any parsing)."""
+    limit = service_of(request).settings.max_body
+    return await bounded_body(request, limit, ServiceError(
+        413, f"the file is larger than {limit // 1024} KiB",
+        "an answer file is a few KiB of text; remove pasted data or images"))
+
+
+async def bounded_body(request: Request, limit: int, too_big: ServiceError) -> bytes:
+    """The raw body, read only up to `limit` bytes: a declared or streamed body past it raises `too_big`."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_big
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_big
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+Student = Annotated[StudentRecord, Depends(current_student)]
+
+
+@router.get("/healthz")
+def healthz(request: Request) -> dict[str, Any]:
+    """200 when the database answers (load balancers poll this)."""
+    service_of(request).storage.schema_version()
+    return {"status": "ok"}
+
+
+@router.get("/api/v1/assignments")
+def list_assignments(request: Request, student: Student) -> dict[str, Any]:
+    return {"student": {"id": student.id, "name": student.name},
+            "assignments": service_of(request).assignments(student)}
+
+
+@router.post("/api/v1/assignments/{assignment_id}/attempts", status_code=201)
+def submit_attempt(request: Request, assignment_id: str, student: Student,
+                   body: Annotated[bytes, Depends(submitted_body)]) -> Response:
+    outcome = service_of(request).submit(student, assignment_id, body)
+    # json.dumps, not FastAPI's encoder: the Result is plain JSON already, and this is the busiest route
+    return Response(json.dumps(outcome, ensure_ascii=False), status_code=201, media_type="application/json")
+
+
+@router.get("/api/v1/assignments/{assignment_id}/attempts")
+def list_attempts(request: Request, assignment_id: str, student: Student) -> dict[str, Any]:
+    return {"attempts": service_of(request).attempts(student, assignment_id)}
+
+
+@router.get("/api/v1/assignments/{assignment_id}/attempts/{number}")
+def one_attempt(request: Request, assignment_id: str, number: int, student: Student) -> dict[str, Any]:
+    """A past attempt's Result, as the feedback policy shows it now."""
+    result = service_of(request).attempt_result(student, assignment_id, number)
+    return {"result": result.model_dump(mode="json", exclude_none=True)}
+
+
+@router.get("/api/v1/assignments/{assignment_id}/sheet")
+def sheet(request: Request, assignment_id: str, student: Student) -> PlainTextResponse:
+    """The student's own problem sheet: HTML when the client prefers it, else Markdown."""
+    sheet_format = "html" if prefers_html(request.headers.get("accept", "")) else "markdown"
+    text = service_of(request).sheet(student, assignment_id, sheet_format)
+    response_class = HTMLResponse if sheet_format == "html" else PlainTextResponse
+    return response_class(text, media_type=SHEET_TYPES[sheet_format])
+
+
+def prefers_html(accept: str) -> bool:
+    """Whether text/html ranks above text/markdown in an Accept header (ties: the first named)."""
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate(accept.split(",")):
+        media, *params = [piece.strip() for piece in part.split(";")]
+        quality = 1.0
+        for param in params:
+            if param.startswith("q="):
+                try:
+                    quality = float(param[2:])
+                except ValueError:
+                    quality = 0.0
+        ranked.append((-quality, position, media.lower()))
+    for _, _, media in sorted(ranked):
+        if media in ("text/html", "application/xhtml+xml"):
+            return True
+        if media in ("text/markdown", "text/plain", "text/*", "*/*"):
+            return False
+    return False

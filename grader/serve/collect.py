@@ -1,0 +1,123 @@
+"""`grade collect`: the counted attempts of an assignment, as a `grade batch` output folder.
+
+The chosen attempt of each student (best or last of those made by their due date) is written,
+verbatim as stored, into a private scratch folder named by student id, and `grade batch`'s own
+pipeline (`run_batch`) grades it into OUT — so reports, the summary, review.yaml and every
+`grade export` work unchanged. Grading again uses the current rubric (a key fixed after the due
+date applies to everyone); the students whose score differs from what they were shown are listed.
+With `--as-recorded` the pipeline is handed the recorded Results instead of grading.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.batch.pipeline import BatchOptions, BatchOutcome, describe_outcome, run_batch
+from grader.errors import GraderError, UsageError
+from grader.export.results_io import read_results
+from grader.grading import check_assignment, grade_submission
+from grader.results import format_points
+from grader.rubric import LoadedRubric
+from grader.safe_yaml import load_yaml_bytes
+from grader.serve import policy
+from grader.serve.course import Course
+from grader.serve.storage import Storage, StoredAttempt
+from grader.submission import parse_submission
+
+FILE_SUFFIX = ".yaml"
+
+
+@dataclass(frozen=True)
+class ScoreChange:
+    student_id: str
+    attempt: int
+    shown: float
+    now: float | None  # None: the file cannot be graded any more (see problems.jsonl)
+
+
+@dataclass(frozen=True)
+class CollectOutcome:
+    batch: BatchOutcome
+    students: int
+    changes: list[ScoreChange]
+    as_recorded: bool
+
+
+def collect(course: Course, storage: Storage, assignment_id: str, out: Path, *, which: str | None = None,
+            as_recorded: bool = False, quiet: bool = False) -> CollectOutcome:
+    """Write OUT from the stored attempts (see the module docstring)."""
+    assignment = course.assignment(assignment_id)
+    rubric = course.rubrics[assignment_id]
+    score = which or assignment.score
+    terms = policy.terms_for(assignment.model_copy(update={"score": score}))
+    by_student: dict[str, list[StoredAttempt]] = {}
+    for stored in storage.graded_attempts(assignment_id):
+        if stored.attempt.counted:
+            by_student.setdefault(stored.student_id, []).append(stored)
+    if not by_student:
+        raise UsageError(f"no student has a counted attempt of `{assignment_id}` yet",
+                         hint="attempts made after a student's due date are marked late and never count")
+    chosen = {student_id: _choose(attempts, terms, rubric, regrade=not as_recorded)
+              for student_id, attempts in by_student.items()}
+    with tempfile.TemporaryDirectory(prefix="grade-collect-") as scratch:
+        folder = Path(scratch)
+        names = {student_id: _file_name(index, student_id) for index, student_id in enumerate(sorted(chosen))}
+        for student_id, stored in chosen.items():
+            (folder / names[student_id]).write_bytes(stored.body)
+        recorded = ({names[student_id]: stored.result for student_id, stored in chosen.items()}
+                    if as_recorded else None)
+        batch = run_batch(BatchOptions(folder=folder, rubric=rubric.path, out=out, jobs=1, quiet=quiet,
+                                       recorded=recorded))
+    now_scores = {result.student.id: result.score for result in read_results(out)}
+    changes = [ScoreChange(student_id, stored.attempt.number, stored.attempt.score, now_scores.get(student_id))
+               for student_id, stored in sorted(chosen.items())
+               if now_scores.get(student_id) != stored.attempt.score]
+    return CollectOutcome(batch=batch, students=len(chosen), changes=changes, as_recorded=as_recorded)
+
+
+def _choose(attempts: list[StoredAttempt], terms: policy.Terms, rubric: LoadedRubric, *,
+            regrade: bool) -> StoredAttempt:
+    """The attempt that counts. With `best` and grading again, best by the current rubric's scores."""
+    if regrade and terms.assignment.score == "best":
+        rescored = [(_regraded_score(stored, rubric), -stored.attempt.number, index)
+                    for index, stored in enumerate(attempts)]
+        return attempts[max(rescored)[2]]
+    pick = policy.counted_attempt(terms, [stored.attempt for stored in attempts])
+    assert pick is not None
+    return next(stored for stored in attempts if stored.attempt.number == pick.number)
+
+
+def _regraded_score(stored: StoredAttempt, rubric: LoadedRubric) -> float:
+    try:
+        submission, warnings = parse_submission(load_yaml_bytes(stored.body, f"{stored.student_id}{FILE_SUFFIX}"),
+                                                stored.student_id)
+        check_assignment(submission, rubric, stored.student_id)
+        return grade_submission(submission, rubric, warnings=warnings).score
+    except GraderError:
+        return -1.0  # no longer gradable: any gradable attempt is better (and it shows in problems.jsonl)
+
+
+def _file_name(index: int, student_id: str) -> str:
+    """A file name for a stored attempt that no student id can turn into a path elsewhere (`../x`, `a/b`)."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", student_id).lstrip(".")[:80] or "student"
+    return f"{safe}-{index:05d}{FILE_SUFFIX}"
+
+
+def describe_changes(outcome: CollectOutcome) -> str:
+    """The batch's end-of-run paragraph, then each student whose score changed from what they were shown."""
+    lines = [describe_outcome(outcome.batch)]
+    if outcome.as_recorded:
+        lines.append("Results as recorded: the scores the students were shown.")
+    elif not outcome.changes:
+        lines.append(f"No score changed from what the students were shown ({outcome.students} "
+                     f"student{'' if outcome.students == 1 else 's'}).")
+    else:
+        lines.append(f"{len(outcome.changes)} of {outcome.students} students' scores changed from what they "
+                     "were shown (the current rubric):")
+        for change in outcome.changes:
+            now = format_points(change.now) if change.now is not None else "not gradable (see problems.jsonl)"
+            lines.append(f"  {change.student_id} (attempt {change.attempt}): {format_points(change.shown)} -> {now}")
+    return "\n".join(lines)

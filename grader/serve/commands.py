@@ -1,0 +1,175 @@
+"""The course service's commands: `grade serve`, `grade tokens`, `grade extend`, `grade collect`.
+
+Thin, like cli.py: parse the arguments, call the library, print what happened. A GraderError
+propagates to cli.py, which prints it and exits 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import getpass
+import importlib.util
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from grader.errors import UsageError
+from grader.serve.course import SCORE_POLICIES
+
+DB_HELP = "database URL (default: SQLite at COURSE/grade.db; postgresql://USER:PASSWORD@HOST/DB for several processes)"
+MISSING_EXTRA = "the course service needs its extra packages: pip install 'homework-grader[serve]' (or '.[serve]')"
+
+
+def _parser(prog: str, description: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("course", metavar="COURSE", help="the course folder (with course.yaml), or course.yaml")
+    parser.add_argument("--db", metavar="URL", help=DB_HELP)
+    parser.add_argument("--debug", action="store_true", help="show a traceback when something fails")
+    return parser
+
+
+def _needs_extra() -> None:
+    if any(importlib.util.find_spec(name) is None for name in ("fastapi", "sqlalchemy", "uvicorn")):
+        raise UsageError(MISSING_EXTRA)
+
+
+def _storage(course_arg: str, db: str | None):  # noqa: ANN202
+    _needs_extra()
+    from grader.serve.course import load_course
+    from grader.serve.storage import open_storage
+
+    course = load_course(course_arg)
+    return course, open_storage(db, course.folder)
+
+
+def main_serve(argv: Sequence[str]) -> int:
+    parser = _parser("grade serve", "Run the course service: students check their submit.yaml against the "
+                                    "course's rubrics without ever holding the key.")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s; put a "
+                                                            "TLS reverse proxy in front for students)")
+    parser.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
+    parser.add_argument("--grading-timeout", type=float, default=10.0, metavar="SECONDS",
+                        help="a grading that takes longer is answered 503 and uses no attempt (default: %(default)s)")
+    parser.add_argument("--max-failures", type=int, default=30, metavar="N",
+                        help="unknown tokens per minute from one address before it is refused with 429 "
+                             "(default: %(default)s)")
+    parser.add_argument("--max-files", type=int, default=60, metavar="N",
+                        help="files one student may send in a minute; more are refused with 429 and not kept "
+                             "(default: %(default)s)")
+    args = parser.parse_args(list(argv))
+    if args.grading_timeout <= 0 or args.max_failures < 1 or args.max_files < 1 or not 0 < args.port < 65536:
+        raise UsageError("--grading-timeout must be above 0, --max-failures and --max-files at least 1, "
+                         "and --port between 1 and 65535")
+    _needs_extra()
+    import uvicorn
+
+    from grader.serve.app import create_app
+    from grader.serve.service import ServiceSettings
+
+    settings = ServiceSettings(grading_timeout=args.grading_timeout, failures_per_minute=args.max_failures,
+                               files_per_minute=args.max_files)
+    app = create_app(args.course, args.db, settings=settings)
+    service = app.state.service
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    count = len(service.course.assignments)
+    print(f"grade serve: {service.course.title} ({count} assignment{'' if count == 1 else 's'}), "
+          f"database {service.storage.display_url}, on http://{args.host}:{args.port}/", file=sys.stderr)
+    uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="warning",
+                proxy_headers=True, server_header=False)
+    return 0
+
+
+def main_tokens(argv: Sequence[str]) -> int:
+    parser = _parser("grade tokens", "Issue one secret token per student (only the ones who have none), "
+                                     "and show each token once.")
+    parser.add_argument("--roster", required=True, metavar="FILE",
+                        help="CSV with student_id,name,email, or Canvas's gradebook export")
+    parser.add_argument("-o", "--output", type=Path, metavar="FILE",
+                        help="write the new tokens to this new file (mode 0600; never over an existing one); "
+                             "default: print them")
+    parser.add_argument("--reissue", metavar="ID", help="replace this one student's token (the old one stops working)")
+    parser.add_argument("--server", metavar="URL", help="the address students open (https://...): adds a `link` "
+                                                        "column, a sign-in link for each student's mail")
+    args = parser.parse_args(list(argv))
+    if args.server and not args.server.startswith(("https://", "http://")):
+        raise UsageError(f"--server `{args.server}` is not an http(s):// address", hint="e.g. https://grade.example.edu")
+    from grader.serve.tokens import run_tokens
+
+    _course, storage = _storage(args.course, args.db)
+    try:
+        issued, text = run_tokens(storage, args.roster, args.output, args.reissue, dt.datetime.now(dt.timezone.utc),
+                                  args.server)
+    finally:
+        storage.close()
+    if not issued:
+        print("every student on the roster has a token already; nothing was issued "
+              "(--reissue ID replaces one)", file=sys.stderr)
+    elif args.output is None:
+        sys.stdout.write(text)
+        print(f"{len(issued)} tokens issued; they are shown only this once", file=sys.stderr)
+    else:
+        print(f"{len(issued)} tokens issued into {args.output} (readable by you only); they are shown only "
+              "this once: send each student theirs, then keep the file safe or delete it", file=sys.stderr)
+    return 0
+
+
+def main_extend(argv: Sequence[str]) -> int:
+    parser = _parser("grade extend", "Give one student a later due date or another attempt limit.")
+    parser.add_argument("--student", required=True, metavar="ID")
+    parser.add_argument("--assignment", required=True, metavar="ID")
+    parser.add_argument("--due", metavar="ISO",
+                        help="the student's due date, with a time zone: 2026-12-03T23:59:00-05:00")
+    parser.add_argument("--attempts", type=int, metavar="N",
+                        help="the student's attempt limit (instead of the course's)")
+    args = parser.parse_args(list(argv))
+    from grader.serve.course import aware_time
+    from grader.serve.policy import iso, terms_for
+
+    if args.due is None and args.attempts is None:
+        raise UsageError("give --due, --attempts or both", hint="e.g. --due 2026-12-03T23:59:00-05:00 --attempts 5")
+    if args.attempts is not None and args.attempts < 1:
+        raise UsageError(f"--attempts must be at least 1, not {args.attempts}")
+    try:
+        due = aware_time(args.due) if args.due else None
+    except ValueError as exc:
+        raise UsageError(f"--due: {exc}") from None
+    course, storage = _storage(args.course, args.db)
+    try:
+        assignment = course.assignment(args.assignment)
+        if storage.student(args.student) is None:
+            raise UsageError(f"the course's database has no student `{args.student}`",
+                             hint="check the id (as in the tokens CSV), or issue tokens to the roster first")
+        who, now = getpass.getuser(), dt.datetime.now(dt.timezone.utc)
+        storage.add_extension(args.student, args.assignment, due, args.attempts, who, now)
+        terms = terms_for(assignment, storage.extension(args.student, args.assignment))
+    finally:
+        storage.close()
+    limit = "unlimited" if terms.attempts is None else terms.attempts
+    print(f"{args.student} on {args.assignment}: due {iso(terms.due) or 'never'}, attempts {limit} "
+          f"(granted by {who} at {iso(now)})")
+    return 0
+
+
+def main_collect(argv: Sequence[str]) -> int:
+    parser = _parser("grade collect", "Write the counted attempts of one assignment as a `grade batch` output "
+                                      "folder, graded again with the current rubric.")
+    parser.add_argument("--assignment", required=True, metavar="ID")
+    parser.add_argument("--out", required=True, type=Path, metavar="OUT", help="the output folder, as for grade batch")
+    parser.add_argument("--which", choices=SCORE_POLICIES,
+                        help="which attempt counts (default: the course's `score`)")
+    parser.add_argument("--as-recorded", action="store_true",
+                        help="keep the results the students were shown instead of grading again")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    args = parser.parse_args(list(argv))
+    from grader.serve.collect import collect, describe_changes
+
+    course, storage = _storage(args.course, args.db)
+    try:
+        outcome = collect(course, storage, args.assignment, args.out, which=args.which,
+                          as_recorded=args.as_recorded, quiet=args.quiet)
+    finally:
+        storage.close()
+    print(describe_changes(outcome))
+    return 0

@@ -1,0 +1,152 @@
+"""course.yaml: the course's assignments and their policies, read by a strict pydantic model.
+
+A mistake in course.yaml is a `UsageError` naming the file, the key and the fix, never a traceback;
+every rubric it names is loaded (and so validated) when the course is loaded, so a broken rubric
+stops `grade serve` at start, not at a student's first attempt.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError, field_validator
+
+from grader.errors import GraderError, UsageError, did_you_mean
+from grader.rubric import ASSIGNMENT_ID_PATTERN, LoadedRubric, load_rubric
+from grader.safe_yaml import load_yaml_file
+from grader.validation_messages import describe_validation_error
+
+COURSE_FILE = "course.yaml"
+ScorePolicy = Literal["best", "last"]
+FeedbackLevel = Literal["full", "statuses", "total"]
+AfterDue = Literal["closed", "feedback", "reveal"]
+SCORE_POLICIES: tuple[str, ...] = get_args(ScorePolicy)
+FEEDBACK_LEVELS: tuple[str, ...] = get_args(FeedbackLevel)
+AFTER_DUE: tuple[str, ...] = get_args(AfterDue)
+TIME_HINT = "write a date and time with its time zone, like 2026-12-01T23:59:00-05:00 or 2026-12-01T23:59:00Z"
+
+
+def aware_time(value: Any) -> Any:
+    """A YAML timestamp or ISO text with a time zone; a bare date or a naive time is ambiguous."""
+    if isinstance(value, dt.datetime):
+        parsed = value
+    elif isinstance(value, dt.date):
+        raise ValueError(f"{value.isoformat()} has no time of day; {TIME_HINT}")
+    elif isinstance(value, str):
+        text = value.strip()
+        try:
+            parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"`{value[:40]}` is not a date and time; {TIME_HINT}") from None
+        if "T" not in text.upper() and " " not in text:
+            raise ValueError(f"{text} has no time of day; {TIME_HINT}")
+    else:
+        raise ValueError(f"expected a date and time; {TIME_HINT}")
+    if parsed.tzinfo is None:
+        raise ValueError(f"{parsed.isoformat()} has no time zone; {TIME_HINT}")
+    return parsed.astimezone(dt.timezone.utc)
+
+
+class AssignmentConfig(BaseModel):
+    """One assignment of the course and its policy."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: StrictStr = Field(pattern=ASSIGNMENT_ID_PATTERN, description="The assignment id (the rubric's `id`).")
+    rubric: StrictStr = Field(description="The rubric file, relative to course.yaml.")
+    opens: dt.datetime | None = Field(default=None, description="Before this time, attempts are refused (409).")
+    due: dt.datetime | None = Field(default=None, description="The due date; `after_due` says what happens after it.")
+    attempts: StrictInt | None = Field(default=None, ge=1,
+                                       description="Graded attempts per student; omitted: unlimited.")
+    cooldown: StrictInt = Field(default=0, ge=0, description="Seconds between two graded attempts of one student.")
+    score: ScorePolicy = Field(default="best", description="Which counted attempt is the grade: best | last.")
+    feedback: FeedbackLevel = Field(default="full", description="Before the due date: full | statuses | total.")
+    after_due: AfterDue = Field(default="feedback", description="closed (409) | feedback (graded, late) | "
+                                                                "reveal (also the expected answers).")
+
+    @field_validator("opens", "due", mode="before")
+    @classmethod
+    def _with_time_zone(cls, value: Any) -> Any:
+        return aware_time(value) if value is not None else None
+
+
+class CourseConfig(BaseModel):
+    """course.yaml."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: StrictStr = Field(description="The course's title, shown on the web page.")
+    assignments: list[AssignmentConfig] = Field(min_length=1, description="The assignments students submit to.")
+
+    @field_validator("assignments")
+    @classmethod
+    def _unique(cls, assignments: list[AssignmentConfig]) -> list[AssignmentConfig]:
+        seen: set[str] = set()
+        for assignment in assignments:
+            if assignment.id in seen:
+                raise ValueError(f"the assignment id `{assignment.id}` is listed twice")
+            seen.add(assignment.id)
+        return assignments
+
+
+class Course:
+    """A loaded course: its folder, its config and each assignment's rubric."""
+
+    def __init__(self, folder: Path, config: CourseConfig, rubrics: dict[str, LoadedRubric]) -> None:
+        self.folder = folder
+        self.config = config
+        self.assignments = {assignment.id: assignment for assignment in config.assignments}
+        self.rubrics = rubrics
+
+    @property
+    def title(self) -> str:
+        return self.config.title
+
+    def assignment(self, assignment_id: str) -> AssignmentConfig:
+        """The assignment, or a UsageError with a "did you mean" (commands; the API answers 404 itself)."""
+        if assignment_id not in self.assignments:
+            raise UsageError(f"the course has no assignment `{assignment_id}`"
+                             f"{did_you_mean(assignment_id, self.assignments)}",
+                             path=str(self.folder / COURSE_FILE),
+                             hint=f"the assignments are: {', '.join(self.assignments)}")
+        return self.assignments[assignment_id]
+
+
+def course_file(course: str | Path) -> Path:
+    """COURSE may be the folder or its course.yaml."""
+    path = Path(course)
+    return path if path.suffix in (".yaml", ".yml") and not path.is_dir() else path / COURSE_FILE
+
+
+def load_course(course: str | Path) -> Course:
+    """Read and validate course.yaml and every rubric it names."""
+    path = course_file(course)
+    if not path.is_file():
+        raise UsageError("there is no course.yaml here", path=str(path),
+                         hint="give the course folder that holds course.yaml (see README: Running the course service)")
+    data = load_yaml_file(path, UsageError)
+    if not isinstance(data, dict):
+        raise UsageError("course.yaml is a mapping with `title` and `assignments`", path=str(path))
+    try:
+        config = CourseConfig.model_validate(data)
+    except ValidationError as exc:
+        raise UsageError(describe_validation_error(exc, data), path=str(path),
+                         hint="see README: Running the course service, for every key of course.yaml") from None
+    rubrics: dict[str, LoadedRubric] = {}
+    for index, assignment in enumerate(config.assignments):
+        where = f"assignments[{index}] ({assignment.id}).rubric"
+        rubric_path = (path.parent / assignment.rubric)
+        if not rubric_path.is_file():
+            raise UsageError(f"the rubric file `{assignment.rubric}` does not exist", path=str(path), where=where,
+                             hint="give the rubric's path relative to course.yaml")
+        try:
+            rubric = load_rubric(rubric_path)
+        except GraderError as exc:
+            raise UsageError(f"its rubric cannot be loaded:\n{exc}", path=str(path), where=where) from None
+        if rubric.id != assignment.id:
+            raise UsageError(f"the rubric's id is `{rubric.id}`, not `{assignment.id}`", path=str(path), where=where,
+                             hint="use the rubric's id as the assignment id: submissions name it")
+        rubrics[assignment.id] = rubric
+    return Course(path.parent, config, rubrics)

@@ -1,0 +1,256 @@
+"""The web page of the course service (`GET /`): sign in, pick an assignment, submit, read the feedback.
+
+Server-rendered Jinja (autoescaped), no script and no external asset. Every page carries a
+Content-Security-Policy whose only allowed styles are the page's own `<style>` (by a fresh nonce),
+and every form a CSRF token bound to the browser's cookie (`web_session`). The routes call the
+same `Service` methods as the JSON API, so the policy, the storage and the feedback are the API's;
+the feedback is the report `grade FILE --format html` renders, with the page's header around it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData, UploadFile
+
+from grader.serve import web_session
+from grader.serve.api import bounded_body, client_address
+from grader.serve.errors import ServiceError
+from grader.serve.page_render import render_page, security_headers, sheet_body
+from grader.serve.policy import HIDDEN_FEEDBACK
+from grader.serve.service import Service, token_hash
+from grader.serve.storage import StudentRecord
+
+router = APIRouter(include_in_schema=False)
+FORM_OVERHEAD = 64 * 1024  # bytes a multipart form adds around the file (boundaries, headers, the CSRF field)
+SMALL_FORM = 16 * 1024  # bytes: the sign-in and sign-out forms (a token and a CSRF token)
+SIGN_IN_FAILED = ServiceError(401, "this token is not known", "copy the whole token from the message your course "
+                                                             "sent you, or ask your instructor for a new one")
+
+
+def form_expired() -> ServiceError:
+    """The refusal of a POST without the CSRF token of the browser's cookie."""
+    return ServiceError(403, "this form has expired or did not come from this site",
+                        "reload the page and submit the form again")
+
+
+# --- who is signed in ----------------------------------------------------------------------------
+def service_of(request: Request) -> Service:
+    return request.app.state.service
+
+
+def signed_in(request: Request) -> StudentRecord | None:
+    """The student of a valid session cookie whose token is still theirs, or None."""
+    service = service_of(request)
+    signed = web_session.session_token_hash(service.secret, request.cookies.get(web_session.SESSION_COOKIE),
+                                            service.clock().timestamp())
+    return service.storage.student_by_token_hash(signed) if signed else None
+
+
+def page(request: Request, template: str, student: StudentRecord | None, status: int = 200,
+         **context: Any) -> HTMLResponse:
+    """A page for a signed-in student (or the sign-in page), with its CSRF token and security headers."""
+    service = service_of(request)
+    cookie = request.cookies.get(web_session.SESSION_COOKIE) if student else None
+    login_cookie = None
+    if cookie is None:  # the sign-in form: bind its token to a pre-session cookie
+        cookie = login_cookie = request.cookies.get(web_session.LOGIN_COOKIE) or web_session.new_login_cookie()
+    context.setdefault("error", None)
+    nonce = secrets.token_urlsafe(16)
+    html = render_page(template, csp_nonce=nonce, course_title=service.course.title, student=student,
+                       csrf=web_session.csrf_token(service.secret, cookie), **context)
+    response = HTMLResponse(html, status_code=status, headers=security_headers(nonce))
+    if login_cookie is not None:
+        _set_cookie(request, response, web_session.LOGIN_COOKIE, login_cookie, web_session.LOGIN_LIFETIME)
+    return response
+
+
+def redirect(to: str) -> RedirectResponse:
+    response = RedirectResponse(to, status_code=303)
+    response.headers.update(security_headers(None))
+    return response
+
+
+def _set_cookie(request: Request, response: Response, name: str, value: str, max_age: int) -> None:
+    # Lax, not Strict: a sign-in link opened from a mail client is a cross-site navigation, and a
+    # Strict cookie would not come along on its redirect. Every POST is checked by its CSRF token.
+    response.set_cookie(name, value, max_age=max_age, path="/", httponly=True, samesite="lax",
+                        secure=request.url.scheme == "https")
+
+
+def render_error(request: Request, error: ServiceError) -> Response:
+    """Every refusal outside the API, as a page with the message and what to do (the app calls this)."""
+    response = page(request, "error.html.j2", signed_in(request), status=error.status, error=error)
+    if error.retry_after is not None:
+        response.headers["Retry-After"] = error.headers()["Retry-After"]
+    return response
+
+
+# --- signing in and out --------------------------------------------------------------------------
+@router.get("/")
+def home(request: Request, token: str | None = None) -> Response:
+    """The assignments of the signed-in student; the sign-in form otherwise. `/?token=T` signs in."""
+    if token is not None:
+        return _sign_in(request, token)
+    student = signed_in(request)
+    if student is None:
+        return page(request, "sign_in.html.j2", None)
+    return page(request, "home.html.j2", student, assignments=service_of(request).assignments(student))
+
+
+@router.get("/login")
+def login_link(request: Request, token: str | None = None) -> Response:
+    """A sign-in link: `/login?token=T` (the token leaves the address bar by a redirect)."""
+    return _sign_in(request, token) if token is not None else redirect("/")
+
+
+@router.post("/login")
+async def login_form(request: Request) -> Response:
+    form = await _bounded_form(request, SMALL_FORM, ServiceError(413, "the form is too large", "type only your token"),
+                               max_files=0)
+    if not web_session.csrf_matches(service_of(request).secret, request.cookies.get(web_session.LOGIN_COOKIE),
+                                    form.get("csrf")):
+        return page(request, "sign_in.html.j2", None, status=403, error=ServiceError(
+            403, "this form has expired or did not come from this site",
+            "reload the page and sign in again; the page needs cookies for this site to sign you in"))
+    token = form.get("token")
+    return await run_in_threadpool(_sign_in, request, token.strip() if isinstance(token, str) else "")
+
+
+def _sign_in(request: Request, token: str) -> Response:
+    service = service_of(request)
+    try:
+        student = service.authenticate(token, client_address(request))
+    except ServiceError as error:
+        if error.status == 401:  # the API's fix names the command line; a person at the page needs this one
+            error = SIGN_IN_FAILED
+        response = page(request, "sign_in.html.j2", None, status=error.status, error=error)
+        response.headers.update({key: value for key, value in error.headers().items() if key == "Retry-After"})
+        return response
+    response = redirect("/")  # the token leaves the address bar and the history
+    _set_cookie(request, response, web_session.SESSION_COOKIE,
+                web_session.new_session(service.secret, token_hash(token), service.clock().timestamp()),
+                web_session.SESSION_LIFETIME)
+    response.delete_cookie(web_session.LOGIN_COOKIE, path="/")
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    form = await _bounded_form(request, SMALL_FORM, ServiceError(413, "the form is too large", "reload the page"),
+                               max_files=0)
+    cookie = request.cookies.get(web_session.SESSION_COOKIE)
+    if not web_session.csrf_matches(service_of(request).secret, cookie, form.get("csrf")):
+        raise form_expired()
+    response = redirect("/")
+    response.delete_cookie(web_session.SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+    return response
+
+
+# --- an assignment: submit, attempts, feedback, sheet ----------------------------------------------
+def _listed(service: Service, student: StudentRecord, assignment_id: str) -> dict[str, Any]:
+    for assignment in service.assignments(student):
+        if assignment["id"] == assignment_id:
+            return assignment
+    raise ServiceError(404, f"the course has no assignment `{assignment_id[:64]}`",
+                       "choose an assignment from the list on the first page")
+
+
+def _assignment_page(request: Request, student: StudentRecord, assignment_id: str, *, status: int = 200,
+                     error: ServiceError | None = None, pasted: str = "") -> Response:
+    service = service_of(request)
+    response = page(request, "assignment.html.j2", student, status=status, error=error, pasted=pasted,
+                    assignment=_listed(service, student, assignment_id),
+                    attempts=list(reversed(service.attempts(student, assignment_id))))
+    if error is not None and error.retry_after is not None:
+        response.headers["Retry-After"] = error.headers()["Retry-After"]
+    return response
+
+
+@router.get("/assignments/{assignment_id}")
+def assignment(request: Request, assignment_id: str) -> Response:
+    student = signed_in(request)
+    return redirect("/") if student is None else _assignment_page(request, student, assignment_id)
+
+
+@router.post("/assignments/{assignment_id}/attempts")
+async def submit(request: Request, assignment_id: str) -> Response:
+    """The upload form: a file or pasted text, graded as the API's POST; then the feedback page."""
+    student = await run_in_threadpool(signed_in, request)
+    if student is None:
+        return redirect("/")
+    service = service_of(request)
+    limit = service.settings.max_body
+    too_big = ServiceError(413, f"the file is larger than {limit // 1024} KiB",
+                           "an answer file is a few KiB of text; remove pasted data or images")
+    try:
+        form = await _bounded_form(request, limit + FORM_OVERHEAD, too_big)
+    except ServiceError as refusal:
+        return await run_in_threadpool(_assignment_page, request, student, assignment_id, status=refusal.status,
+                                       error=refusal)
+    if not web_session.csrf_matches(service.secret, request.cookies.get(web_session.SESSION_COOKIE),
+                                    form.get("csrf")):
+        raise form_expired()
+    upload, pasted = form.get("file"), form.get("text")
+    pasted = pasted if isinstance(pasted, str) else ""
+    body = await upload.read(limit + 1) if isinstance(upload, UploadFile) and upload.filename else None
+    if body is not None and pasted.strip():
+        error = ServiceError(422, "you chose a file and also pasted text", "send one of them: clear the text box, "
+                                                                         "or choose no file")
+    elif body is None and not pasted.strip():
+        error = ServiceError(422, "there was nothing to grade", "choose your submit.yaml, or paste its text")
+    else:
+        error = None
+    if error is not None:
+        return await run_in_threadpool(_assignment_page, request, student, assignment_id, status=error.status,
+                                       error=error, pasted=pasted)
+    try:
+        outcome = await run_in_threadpool(service.submit, student, assignment_id,
+                                          body if body is not None else pasted.encode("utf-8"))
+    except ServiceError as refusal:
+        return await run_in_threadpool(_assignment_page, request, student, assignment_id, status=refusal.status,
+                                       error=refusal, pasted=pasted if len(pasted) <= limit else "")
+    return redirect(f"/assignments/{assignment_id}/attempts/{outcome['attempt']['number']}")
+
+
+async def _bounded_form(request: Request, limit: int, too_big: ServiceError, max_files: int = 1) -> FormData:
+    """The multipart form, read only up to `limit` bytes (a declared or streamed body past it is refused)."""
+    body = await bounded_body(request, limit, too_big)
+
+    async def replay() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return await Request(request.scope, replay).form(max_files=max_files, max_fields=4, max_part_size=limit)
+
+
+@router.get("/assignments/{assignment_id}/attempts/{number}")
+def feedback(request: Request, assignment_id: str, number: int) -> Response:
+    """One attempt's feedback: the HTML report of `grade FILE --format html`, as the policy shows it now."""
+    student = signed_in(request)
+    if student is None:
+        return redirect("/")
+    service = service_of(request)
+    result = service.attempt_result(student, assignment_id, number)
+    attempt = next(a for a in service.attempts(student, assignment_id) if a["number"] == number)
+    rubric = service.course.rubrics[assignment_id]
+    return page(request, "feedback.html.j2", student, result=result, attempt=attempt,
+                hidden_feedback=HIDDEN_FEEDBACK, assignment=_listed(service, student, assignment_id),
+                title=rubric.rubric.title,
+                titles={qid: question.title for qid, question in rubric.questions.items() if question.title})
+
+
+@router.get("/assignments/{assignment_id}/sheet")
+def sheet(request: Request, assignment_id: str) -> Response:
+    """The student's own problem sheet (their variant's numbers), as `grade sheet --format html` renders it."""
+    student = signed_in(request)
+    if student is None:
+        return redirect("/")
+    service = service_of(request)
+    text = service.sheet(student, assignment_id, "markdown")
+    return page(request, "sheet_page.html.j2", student, body=sheet_body(text),
+                title=service.course.rubrics[assignment_id].rubric.title, student_id=student.id,
+                assignment=_listed(service, student, assignment_id))

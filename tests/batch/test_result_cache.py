@@ -1,0 +1,157 @@
+"""The result cache (grader.batch.result_cache): a rerun grades only what changed, and OUT is the same."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from batch_support import REPO, RUBRIC_PATH, read_tree, write_class
+
+import grader.batch.runner as runner
+from grader.batch import BatchOptions, run_batch
+from grader.batch.manifest import read_manifest
+from grader.batch.result_cache import CACHE_NAME, ResultCache, inputs_fingerprint
+from grader.rubric import load_rubric
+
+
+@pytest.fixture
+def gradings(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The student ids grade_submission is called for (jobs=1 grades in this process)."""
+    calls: list[str] = []
+    real = runner.grade_submission
+
+    def counting(submission, rubric, **options):
+        calls.append(submission.student.id)
+        return real(submission, rubric, **options)
+
+    monkeypatch.setattr(runner, "grade_submission", counting)
+    return calls
+
+
+def batch(folder: Path, out: Path, rubric: Path = RUBRIC_PATH, *overrides: Path, reports: bool = True) -> None:
+    run_batch(BatchOptions(folder=folder, rubric=rubric, out=out, jobs=1, quiet=True, overrides=overrides,
+                           reports=reports))
+
+
+def decide_text_answers(out: Path, path: Path, every: int = 5) -> int:
+    """An override file deciding the free-text answers of one student in `every`; how many decisions."""
+    decisions = []
+    for number, line in enumerate((out / "results.jsonl").read_text(encoding="utf-8").splitlines()):
+        result = json.loads(line)
+        if number % every == 0:
+            decisions += [{"student": result["student"]["id"], "question": question["id"],
+                           "score": question["max_score"] / 2, "comment": "Half: see the lecture notes."}
+                          for question in result["questions"] if question["status"] == "needs_review"]
+    path.write_text(yaml.safe_dump(decisions, sort_keys=False), encoding="utf-8")
+    return len(decisions)
+
+
+def graded_files(out: Path) -> int:
+    return len((out / "results.jsonl").read_text(encoding="utf-8").splitlines())
+
+
+def test_a_rerun_with_only_new_decisions_grades_nothing_and_writes_the_same_out(
+        tmp_path: Path, gradings: list[str]) -> None:
+    folder, out, fresh = write_class(tmp_path / "class"), tmp_path / "out", tmp_path / "fresh"
+    batch(folder, out)
+    assert len(gradings) == graded_files(out)  # every file that could be graded
+    assert CACHE_NAME in read_manifest(out).files  # a file the tool wrote, listed like the others
+    decisions = tmp_path / "decisions.yaml"
+    assert decide_text_answers(out, decisions) > 0
+    gradings.clear()
+
+    batch(folder, out, RUBRIC_PATH, decisions)
+
+    assert gradings == []  # nothing graded again
+    text = (out / "results.jsonl").read_text(encoding="utf-8")
+    assert "Half: see the lecture notes." in text  # the decisions are applied after the cache
+    batch(folder, fresh, RUBRIC_PATH, decisions)  # the same run without any cache
+    assert read_tree(out) == read_tree(fresh)
+
+
+def test_a_changed_submission_is_graded_again_and_the_others_are_not(tmp_path: Path, gradings: list[str]) -> None:
+    folder, out = write_class(tmp_path / "class"), tmp_path / "out"
+    batch(folder, out)
+    changed = folder / "section-1" / "student-04.yaml"
+    changed.write_text(changed.read_text(encoding="utf-8").replace("Student 04", "Student Four"), encoding="utf-8")
+    gradings.clear()
+
+    batch(folder, out)
+
+    assert gradings == ["s2004"]
+    assert "Student Four" in (out / "reports" / "s2004.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("edit", ["rubric", "solver"])
+def test_a_changed_rubric_or_solver_invalidates_every_entry(tmp_path: Path, gradings: list[str], edit: str) -> None:
+    course = tmp_path / "course"  # a course of its own: its rubric and a copy of the solver beside it
+    shutil.copytree(REPO / "reference", course / "reference", ignore=shutil.ignore_patterns("__pycache__"))
+    rubric = course / "rubrics" / RUBRIC_PATH.name
+    rubric.parent.mkdir()
+    shutil.copyfile(RUBRIC_PATH, rubric)
+    shutil.copyfile(RUBRIC_PATH.parent / "hw-lstm-vae-gan.sheet.md.j2", rubric.parent / "hw-lstm-vae-gan.sheet.md.j2")
+    folder, out = write_class(tmp_path / "class"), tmp_path / "out"
+    batch(folder, out, rubric)
+    first = len(gradings)
+    gradings.clear()
+    batch(folder, out, rubric)
+    assert gradings == []
+    before = inputs_fingerprint(load_rubric(rubric))
+
+    touched = rubric if edit == "rubric" else course / "reference" / "lstm.py"
+    touched.write_text(touched.read_text(encoding="utf-8") + "\n# an edit\n", encoding="utf-8")
+    batch(folder, out, rubric)
+
+    assert len(gradings) == first  # every file graded again
+    assert inputs_fingerprint(load_rubric(rubric)) != before
+
+
+@pytest.mark.parametrize("damage", [b"not json at all\n", b"", b"\xff\xfe garbage", b"{\"kind\": \"grade batch results cache\""])
+def test_a_damaged_cache_is_ignored_without_a_traceback(tmp_path: Path, gradings: list[str], damage: bytes) -> None:
+    folder, out, fresh = write_class(tmp_path / "class"), tmp_path / "out", tmp_path / "fresh"
+    batch(folder, out)
+    graded = len(gradings)
+    (out / CACHE_NAME).write_bytes(damage)
+    gradings.clear()
+
+    batch(folder, out)  # not refused as "changed since grade batch wrote it": the cache is rebuilt
+
+    assert len(gradings) == graded
+    batch(folder, fresh)
+    assert read_tree(out) == read_tree(fresh)
+
+
+def test_a_cache_entry_that_no_longer_matches_results_jsonl_is_graded_again(tmp_path: Path) -> None:
+    folder, out = write_class(tmp_path / "class"), tmp_path / "out"
+    batch(folder, out)
+    rubric = load_rubric(RUBRIC_PATH)
+    fingerprint = inputs_fingerprint(rubric)
+    manifest = read_manifest(out)
+    cache = ResultCache.load(out, fingerprint, manifest.files[CACHE_NAME])
+    name = "section-0/student-00.yaml"
+    from grader.batch.result_cache import submission_key
+
+    key = submission_key(name, (folder / name).read_bytes())
+    assert cache.get(name, key) is not None
+    assert cache.get(name, "0" * 64) is None  # another version of the file
+    assert ResultCache.load(out, "another fingerprint", manifest.files[CACHE_NAME]).get(name, key) is None
+    assert ResultCache.load(out, fingerprint, "0" * 64).get(name, key) is None  # not the file the grader wrote
+    results = out / "results.jsonl"
+    results.write_text(results.read_text(encoding="utf-8").replace('"score":', '"score" :', 1), encoding="utf-8")
+    first = json.loads(results.read_text(encoding="utf-8").splitlines()[0])["student"]["id"]
+    damaged = [entry for entry in cache.entries.values() if entry[3] == "at" and entry[4] == 0]
+    assert damaged, first
+    assert cache.get(damaged[0][0], damaged[0][1]) is None  # its line of results.jsonl is not the one recorded
+
+
+def test_no_reports_then_reports_renders_every_report(tmp_path: Path, gradings: list[str]) -> None:
+    folder, out, fresh = write_class(tmp_path / "class"), tmp_path / "out", tmp_path / "fresh"
+    batch(folder, out, reports=False)
+    gradings.clear()
+    batch(folder, out)
+    assert gradings == []
+    batch(folder, fresh)
+    assert read_tree(out) == read_tree(fresh)

@@ -1,0 +1,98 @@
+"""grader.batch.review_reader: a review.yaml in the grader's layout reads as the YAML parser reads it."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+from batch_support import RUBRIC_PATH, write_class
+
+from grader.batch import BatchOptions, run_batch
+from grader.batch.review import yaml_string
+from grader.batch.review_reader import grader_layout_entries
+from grader.errors import OverridesError
+from grader.safe_yaml import load_yaml_entries
+
+MAX_NODES = 1_000_000
+
+
+def by_yaml(path: Path) -> list[tuple[Any, int]]:
+    entries = load_yaml_entries(path, OverridesError, max_bytes=1 << 26, max_nodes=MAX_NODES)
+    return [(_as_loader_sees(entry), line) for entry, line in entries]
+
+
+def _as_loader_sees(entry: Any) -> Any:
+    """An entry the loader reads past (score empty, no comment, not stale) is all {"score": None} to it."""
+    if isinstance(entry, dict) and entry.get("score", 0) is None and not entry.get("comment") \
+            and entry.get("stale") is not True:
+        return {"score": None}
+    return entry
+
+
+def fast(path: Path) -> list[tuple[Any, int]] | None:
+    entries = grader_layout_entries(path.read_bytes(), MAX_NODES)
+    return None if entries is None else [(_as_loader_sees(entry), line) for entry, line in entries]
+
+
+@pytest.fixture(scope="module")
+def review_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A review.yaml as `grade batch` writes it, with decisions and odd text typed into it."""
+    tmp = tmp_path_factory.mktemp("review")
+    out = tmp / "out"
+    run_batch(BatchOptions(folder=write_class(tmp / "class"), rubric=RUBRIC_PATH, out=out, jobs=1, quiet=True))
+    text = (out / "review.yaml").read_text(encoding="utf-8")
+    rng = random.Random(7)
+    odd = ["ünïcödé ✓ 😀", 'quote " and \\ backslash', "tab\there", "line\nbreak", "a: b # not a comment",
+           "[not a list]", "- dash", "  spaces  ", "'single'", "\\u00e9 written out", "\x85 next line"]
+    parts = text.split("  score:\n")
+    written = [parts[0]]
+    for index, part in enumerate(parts[1:]):  # decide every third entry, with a comment from the odd list
+        if index % 3 == 0:
+            comment = yaml_string(rng.choice(odd))
+            written.append(f"  score: {rng.choice(['0', '1', '0.5', '0.25'])}\n  comment: {comment}\n")
+        else:
+            written.append("  score:\n")
+        written.append(part)
+    decided = tmp / "decided.yaml"
+    decided.write_text("".join(written), encoding="utf-8")
+    return decided
+
+
+def test_the_grader_layout_reads_as_yaml_reads_it(review_file: Path) -> None:
+    entries = fast(review_file)
+    assert entries is not None and len(entries) > 50
+    assert entries == by_yaml(review_file)
+    assert any(entry.get("comment") for entry, _ in entries)
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ("  score:\n", "  score: .5\n"),          # YAML reads a float, JSON does not
+    ("  score:\n", "  score: 1e3\n"),         # YAML 1.1 reads text, JSON a number
+    ("  score:\n", "  score: yes\n"),         # YAML 1.1 reads true
+    ("  score:\n", "  score: 1 # agreed\n"),  # a comment after a value
+    ("  score:\n", "  score: 1\n  comment: well done\n"),  # an unquoted comment
+    ("  score:\n", "  score: 1\n  score: 0\n"),  # a key twice
+    ("- student:", "-   student:"),           # another indentation
+    ("  points:", "  Points:"),               # a key the grader does not write
+])
+def test_anything_else_goes_to_the_yaml_parser(review_file: Path, tmp_path: Path, old: str, new: str) -> None:
+    edited = tmp_path / "edited.yaml"
+    edited.write_text(review_file.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+    assert fast(edited) is None
+
+
+def test_random_strings_read_the_same_or_go_to_the_parser(tmp_path: Path) -> None:
+    rng = random.Random(11)
+    alphabet = "aZ09 :#-[]{},'\"\\/\t\n\x85\u2028é😀\ufeff\x7f&*!|>%@`"
+    for trial in range(200):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        quoted = yaml_string(text) if trial % 2 else json.dumps(text, ensure_ascii=False)
+        path = tmp_path / "one.yaml"
+        path.write_text(f"- student: \"s1\"\n  question: \"p2.a.why\"\n  score: 1\n  comment: {quoted}\n",
+                        encoding="utf-8")
+        entries = fast(path)
+        if entries is not None:
+            assert entries == by_yaml(path), text

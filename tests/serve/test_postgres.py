@@ -1,0 +1,97 @@
+"""The same guarantees on PostgreSQL, with two `grade serve` processes sharing one database.
+
+Needs a server: GRADE_TEST_POSTGRES_URL=postgresql://USER:PASSWORD@HOST/DB for a role that may create
+databases (.ci/run starts one from Debian's packages). Each test makes its own database and drops it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from itertools import cycle
+
+import pytest
+from serve_support import ASSIGNMENT, TYPICAL, http, serve_process
+
+URL_VARIABLE = "GRADE_TEST_POSTGRES_URL"
+ATTEMPTS = f"/api/v1/assignments/{ASSIGNMENT}/attempts"
+PARALLEL = 20
+
+
+def _admin_url() -> str:
+    url = os.environ.get(URL_VARIABLE)
+    if not url:
+        pytest.skip(f"no PostgreSQL server: set {URL_VARIABLE}=postgresql://USER:PASSWORD@HOST/DB "
+                    "(.ci/run starts one)")
+    try:
+        import psycopg
+
+        with psycopg.connect(url, connect_timeout=5):
+            pass
+    except Exception as exc:  # noqa: BLE001 - any failure to connect means: no server to test against
+        pytest.skip(f"PostgreSQL at {URL_VARIABLE} is not reachable: {type(exc).__name__}")
+    return url
+
+
+@pytest.fixture
+def postgres_url():
+    """A fresh database on the test server, dropped afterwards."""
+    import psycopg
+
+    admin = _admin_url()
+    name = f"grade_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    yield admin.rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_twenty_parallel_requests_across_two_processes_give_exactly_three(course_dir, issue_tokens, postgres_url):
+    tokens = issue_tokens(course_dir, postgres_url)
+    with serve_process(course_dir, postgres_url) as (first, _), serve_process(course_dir, postgres_url) as (second, _):
+        bases = cycle([first, second])
+        targets = [next(bases) for _ in range(PARALLEL)]
+        with ThreadPoolExecutor(PARALLEL) as pool:
+            statuses = sorted(pool.map(lambda base: http("POST", base + ATTEMPTS, token=tokens["s1002"],
+                                                         body=TYPICAL)[0], targets))
+        listed = [json.loads(http("GET", base + ATTEMPTS, token=tokens["s1002"])[2]) for base in (first, second)]
+    assert statuses == [201] * 3 + [429] * (PARALLEL - 3)
+    assert listed[0] == listed[1] and [a["number"] for a in listed[0]["attempts"]] == [1, 2, 3]
+
+
+def test_killed_processes_lose_no_recorded_attempt(course_dir, issue_tokens, postgres_url):
+    tokens = issue_tokens(course_dir, postgres_url)
+    with serve_process(course_dir, postgres_url) as (first, one), \
+            serve_process(course_dir, postgres_url) as (second, two):
+        assert http("POST", first + ATTEMPTS, token=tokens["s1002"], body=TYPICAL)[0] == 201
+        assert http("POST", second + ATTEMPTS, token=tokens["s1002"], body=TYPICAL)[0] == 201
+        for process in (one, two):
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=20)
+    with serve_process(course_dir, postgres_url) as (base, _):
+        attempts = json.loads(http("GET", base + ATTEMPTS, token=tokens["s1002"])[2])["attempts"]
+        assert [a["number"] for a in attempts] == [1, 2]
+        assert http("POST", base + ATTEMPTS, token=tokens["s1002"], body=TYPICAL)[0] == 201
+
+    from grader.serve.storage import open_storage
+
+    storage = open_storage(postgres_url, course_dir)
+    assert [stored.body for stored in storage.graded_attempts(ASSIGNMENT)] == [TYPICAL] * 3
+    storage.close()
+
+
+def test_the_schema_version_is_checked_on_postgres_too(postgres_url, tmp_path):
+    import psycopg
+
+    from grader.errors import UsageError
+    from grader.serve.storage import SCHEMA_VERSION, open_storage
+
+    open_storage(postgres_url, tmp_path).close()
+    with psycopg.connect(postgres_url, autocommit=True) as connection:
+        connection.execute("UPDATE meta SET value = %s WHERE key = 'schema_version'", (str(SCHEMA_VERSION + 1),))
+    with pytest.raises(UsageError, match="newer than this grade's"):
+        open_storage(postgres_url, tmp_path)

@@ -1,0 +1,162 @@
+"""Accessibility of every HTML page we render: axe-core finds no WCAG 2.1 A/AA violation and no landmark
+finding, and at a 320 px wide window no page scrolls sideways as a whole.
+
+The pages come from the real engine: `grade --format html`, `grade batch` (summary.html), `grade sheet
+--format html`, and every page of the course service. axe-core is the copy that shared/tools/axe/run_axe.sh
+installs (run once here, as the tool itself); the pages are checked in one Chromium (Playwright).
+Skips with the reason when Chromium, Playwright, node or the axe tool is missing.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from browser_support import (NARROW, WCAG_TAGS, axe_source_or_skip, axe_violations, browser_context,  # noqa: E402
+                             chromium_or_skip, page_width, run_axe_script)
+from tests_support import REPO, RUBRIC_PATH, SUBMISSIONS  # noqa: E402
+
+LANDMARK_RULES = re.compile(r"^(landmark-|region$)")
+pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
+
+
+def engine_pages(folder: Path) -> dict[str, Path]:
+    """The report, the class summary and two sheets, written by the command line."""
+    from grader.cli import main
+
+    pages = {"report": folder / "report.html", "sheet": folder / "sheet.html",
+             "sheet-variant": folder / "sheet-variant.html", "summary": folder / "batch" / "summary.html"}
+    assert main([str(SUBMISSIONS / "typical-mistakes.yaml"), "--format", "html", "-o", str(pages["report"])]) == 0
+    assert main(["sheet", str(RUBRIC_PATH), "--format", "html", "-o", str(pages["sheet"])]) == 0
+    assert main(["sheet", str(REPO / "rubrics" / "hw-logreg.yaml"), "--student", "s1024", "--format", "html",
+                 "-o", str(pages["sheet-variant"])]) == 0
+    main(["batch", str(SUBMISSIONS), "--rubric", str(RUBRIC_PATH), "--out", str(folder / "batch"), "--quiet"])
+    assert pages["summary"].is_file()
+    return pages
+
+
+def service_pages(folder: Path) -> dict[str, Path]:
+    """Every page of the course service, as a signed-in student (and a stranger) sees it."""
+    pytest.importorskip("fastapi", reason="the course service needs the `serve` extra")
+    sys.path.insert(0, str(Path(__file__).parent / "serve"))
+    from fastapi.testclient import TestClient
+    from pages_support import csrf_of, sign_in
+    from serve_support import TYPICAL, read_tokens, write_course, write_roster
+
+    from grader.cli import main
+
+    course = write_course(folder / "course", attempts=3, cooldown=60)
+    assert main(["tokens", str(course), "--roster", str(write_roster(folder / "roster.csv")),
+                 "-o", str(folder / "tokens.csv")]) == 0
+    token = read_tokens(folder / "tokens.csv")["s1002"]
+    from grader.serve.app import create_app
+
+    shown: dict[str, str] = {}
+    with TestClient(create_app(course)) as client:
+        shown["service-sign-in"] = client.get("/").text
+        shown["service-sign-in-refused"] = sign_in(client, "wrong-token").text
+        shown["service-assignments-none"] = sign_in(client, token).text
+        assignment = client.get("/assignments/hw-lstm-vae-gan").text
+        shown["service-assignment"] = assignment
+        shown["service-feedback"] = client.post("/assignments/hw-lstm-vae-gan/attempts",
+                                                data={"csrf": csrf_of(assignment)},
+                                                files={"file": ("submit.yaml", TYPICAL, "text/yaml")}).text
+        shown["service-assignment-refused"] = client.post("/assignments/hw-lstm-vae-gan/attempts",
+                                                          data={"csrf": csrf_of(assignment), "text": "a: [b"}).text
+        shown["service-assignments"] = client.get("/").text
+        shown["service-sheet"] = client.get("/assignments/hw-lstm-vae-gan/sheet").text
+        shown["service-not-found"] = client.get("/assignments/hw-nothing").text
+    pages = {}
+    for name, html in shown.items():
+        pages[name] = folder / f"{name}.html"
+        pages[name].write_text(html, encoding="utf-8")
+    return pages
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("pages")
+    return {**engine_pages(folder), **service_pages(folder)}
+
+
+def test_run_axe_script_passes_the_report(pages):
+    """The shared tool itself, as a person runs it: 0 WCAG 2.1 A/AA violations."""
+    chromium_or_skip()
+    axe_source_or_skip()
+    summary = run_axe_script(pages["report"])
+    assert summary["violationRules"] == 0, summary["violations"]
+
+
+def test_axe_finds_no_violation_on_any_page(pages, tmp_path):
+    chromium_or_skip()
+    axe_source = axe_source_or_skip()
+    found = {}
+    with browser_context(tmp_path / "profile", width=1280) as context:
+        page = context.new_page()
+        for name, path in pages.items():
+            page.goto(path.as_uri())
+            wcag = axe_violations(page, axe_source, WCAG_TAGS)
+            landmarks = [v for v in axe_violations(page, axe_source, None) if LANDMARK_RULES.match(v["id"])]
+            if wcag or landmarks:
+                found[name] = wcag + landmarks
+    assert not found, found
+
+
+def test_no_page_scrolls_sideways_at_320_px(pages, tmp_path):
+    widths = {}
+    with browser_context(tmp_path / "profile", width=NARROW, height=640) as context:
+        page = context.new_page()
+        for name, path in pages.items():
+            page.goto(path.as_uri())
+            widths[name] = page_width(page)
+    assert all(width <= NARROW for width in widths.values()), widths
+
+
+def test_the_summary_histogram_has_its_numbers_in_a_table(pages):
+    html = pages["summary"].read_text(encoding="utf-8")
+    hidden = re.search(r'<div class="visually-hidden">\s*<table>(.*?)</table>', html, re.S)
+    assert hidden, "the histogram has no text alternative"
+    rows = re.findall(r'<tr><th scope="row">([^<]+)</th><td>(\d+)</td></tr>', hidden.group(1))
+    graded = len((pages["summary"].parent / "results.jsonl").read_text(encoding="utf-8").splitlines())
+    assert graded >= 2 and sum(int(count) for _, count in rows) == graded  # every graded student, in one bin
+    assert rows[-1][0].endswith(" to 36") and " to under " in rows[0][0]
+
+
+def test_tables_have_captions_and_row_headers(pages):
+    for name in ("report", "summary", "service-assignments", "service-assignment-refused", "service-feedback"):
+        html = pages[name].read_text(encoding="utf-8")
+        tables = html.count("<table")
+        assert tables and html.count("<caption") == tables, name
+        assert '<th scope="row">' in html, name
+
+
+def test_low_discrimination_is_marked_in_words(tmp_path):
+    from grader.reports import render_template
+
+    html = render_template("summary.html.j2", **_summary_context(discrimination=0.05))
+    assert '<span class="low">0.05 (low)</span>' in html
+    assert "(low)" not in render_template("summary.html.j2", **_summary_context(discrimination=0.6)).split(
+        "<h2>Questions</h2>")[1]
+
+
+def _summary_context(discrimination: float) -> dict:
+    """A summary with one question, for the discrimination cell."""
+    from types import SimpleNamespace
+
+    from grader.batch.histogram import histogram
+    from grader.rubric import load_rubric
+
+    rubric = load_rubric(RUBRIC_PATH)
+    question = SimpleNamespace(id="p3.c", title="MSE", points=2.0, mean=1.0, needs_review=0, wrong_values=[],
+                               discrimination=discrimination,
+                               shares={s: 0.0 for s in ("correct", "partial", "incorrect", "missing", "invalid",
+                                                        "needs_review")})
+    summary = SimpleNamespace(graded=10, max_score=36.0, mean=18.0, median=18.0, stdev=3.0, lowest=10.0,
+                              highest=30.0, needs_review=0, histogram=histogram([18.0] * 10, 36.0),
+                              questions=[question], pairs=[], more_pairs=0)
+    return {"rubric": rubric, "summary": summary, "problems": [], "files": 10, "reports": False}
