@@ -75,6 +75,23 @@ def require_regular_file(path: str | os.PathLike[str], error: type[GraderError] 
         raise not_regular(shown(path), mode, error, hint=hint, what=what)
 
 
+def open_own_regular_file(path: str | os.PathLike[str]) -> int | None:
+    """A read-only descriptor of the regular file at `path`, opened never through a link and never blocking
+    (for the tool's own files: a manifest entry, a cache); None when it is anything else or unreadable."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+                             | getattr(os, "O_BINARY", 0))
+    except OSError:
+        return None
+    try:
+        if stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return descriptor
+    except OSError:
+        pass
+    os.close(descriptor)
+    return None
+
+
 def read_regular_file(path: str | os.PathLike[str], error: type[GraderError] = GraderError, *,
                       max_bytes: int, follow_symlinks: bool = True, name: str | None = None) -> bytes:
     """Up to `max_bytes + 1` bytes of the regular file at `path`; anything else raises `error`.

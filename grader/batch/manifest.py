@@ -21,7 +21,7 @@ from pathlib import Path
 from grader import __version__
 from grader.errors import UsageError
 from grader.output import write_atomic
-from grader.safe_files import read_regular_file, shown
+from grader.safe_files import open_own_regular_file, read_regular_file, shown
 
 MANIFEST_NAME = ".grade-manifest.json"
 TOOL = "grade"
@@ -82,15 +82,11 @@ def sha256_file(path: str | os.PathLike[str], info: os.stat_result | None = None
     known = _DIGESTS.get((info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)) if info.st_ino else None
     if known is not None:  # (no inode number, as in a Windows listing: nothing is remembered or recalled)
         return known
-    try:
-        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
-                             | getattr(os, "O_BINARY", 0))
-    except OSError:
+    descriptor = open_own_regular_file(path)
+    if descriptor is None:
         return None
     try:
         info = os.fstat(descriptor)
-        if not stat.S_ISREG(info.st_mode):
-            return None
         digest = hashlib.sha256()
         while chunk := os.read(descriptor, 1 << 20):
             digest.update(chunk)

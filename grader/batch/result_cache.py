@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import grader
+from grader.safe_files import open_own_regular_file
 
 if TYPE_CHECKING:
     from grader.rubric import LoadedRubric
@@ -135,14 +136,10 @@ def _hash_tree(digest: Any, label: str, root: Path) -> None:
 
 def _read_own_file(path: Path) -> bytes | None:
     """The bytes of a regular file (never through a link, never blocking on a FIFO); None otherwise."""
-    try:
-        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
-                             | getattr(os, "O_BINARY", 0))
-    except OSError:
+    descriptor = open_own_regular_file(path)
+    if descriptor is None:
         return None
     try:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            return None
         with open(descriptor, "rb", closefd=False) as stream:
             return stream.read()
     except OSError:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import symbols
 from .definitions import Definition, FunctionTable
 from .nodes import VARIADIC_FUNCTIONS, Applied, Binary, Call, Node, Number
 
@@ -36,6 +35,7 @@ class CallParsing:
         def error(self, message: str, position: int) -> ExpressionError: ...
         def unexpected(self, token: Token) -> ExpressionError: ...
         def unclosed(self, opener: Token) -> ExpressionError: ...
+        def close(self, opener: Token) -> None: ...
         def enter(self, token: Token) -> None: ...
         def build(self, node: Node, position: int) -> Node: ...
         def starts_factor(self, token: Token) -> bool: ...
@@ -98,15 +98,7 @@ class CallParsing:
             found.append(self.expression())
         self.abs_depth = outer_abs
         self.depth -= 1
-        closer = self.peek()
-        if closer.kind == "end":
-            raise self.unclosed(opener)
-        if closer.kind != "close":
-            raise self.unexpected(closer)
-        if symbols.OPENING[opener.text] != closer.text:
-            raise self.error(f"'{closer.source}' at {closer.position + 1} does not match "
-                             f"'{opener.source}' at {opener.position + 1}", closer.position)
-        self.advance()
+        self.close(opener)
         if len(found) < arity or (len(found) > arity and not variadic):
             expected = f"{arity} or more" if variadic else str(arity)
             raise self.error(f"{function.source} at {function.position + 1} takes {expected} "

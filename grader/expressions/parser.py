@@ -234,6 +234,11 @@ class _Parser(CallParsing):
         inner = self.expression()
         self.abs_depth = outer_abs
         self.depth -= 1
+        self.close(opener)
+        return inner
+
+    def close(self, opener: Token) -> None:
+        """Take the bracket that closes `opener`; a missing, wrong or mismatched closer is a parse error."""
         closer = self.peek()
         if closer.kind == "end":
             raise self.unclosed(opener)
@@ -243,7 +248,6 @@ class _Parser(CallParsing):
             raise self.error(f"'{closer.source}' at {closer.position + 1} does not match "
                              f"'{opener.source}' at {opener.position + 1}", closer.position)
         self.advance()
-        return inner
 
     def absolute(self) -> Node:
         opener = self.advance()
