@@ -21,6 +21,7 @@ import numpy as np
 
 from . import logreg
 from ._format import exact_list, exact_number
+from ._memo import memoised_parse
 
 ASSIGNMENT_ID = "hw-logreg"
 
@@ -80,18 +81,7 @@ def parse_parameters(parameters: Mapping[str, Any]) -> Problem:
     return Problem(X=X, y=y, w=w, b=b, rate=rate, seed=seed, trials=trials)
 
 
-@functools.lru_cache(maxsize=256)
-def _parse_canonical(canonical: str) -> Problem:
-    return parse_parameters(json.loads(canonical))
-
-
-def _problem(parameters: Mapping[str, Any]) -> Problem:
-    """parse_parameters, memoised on the parameters' JSON (solve runs once per student and question)."""
-    try:
-        canonical = json.dumps(parameters, sort_keys=True)
-    except (TypeError, ValueError):
-        return parse_parameters(parameters)
-    return _parse_canonical(canonical)
+_problem = memoised_parse(parse_parameters)
 
 
 def given_names(parameters: Mapping[str, Any]) -> frozenset[str]:
@@ -129,7 +119,7 @@ def _numbers(values: np.ndarray) -> list[float]:
 @functools.lru_cache(maxsize=64)
 def _statements(canonical: str) -> tuple[tuple[str, object], ...]:
     """The two convexity keys (seeded; cached: every student with the same data shares them)."""
-    problem = _parse_canonical(canonical)
+    problem = _problem(json.loads(canonical))
     rng = np.random.default_rng(problem.seed)
     logistic = logreg.cross_entropy_is_convex(rng, problem.trials, problem.X, problem.w, problem.b)
     squared = logreg.squared_error_is_convex(rng, problem.trials)

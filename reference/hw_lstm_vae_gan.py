@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import difflib
 import functools
-import json
 import numbers
 import re
 from collections.abc import Mapping
@@ -22,6 +21,7 @@ import numpy as np
 
 from . import gan, gaussian
 from ._format import exact_list, exact_number
+from ._memo import memoised_parse
 from .lstm import STEP_FIELDS, LSTMParams, Mistakes, forward, forward_passes, mse, sum_squared_error
 from .statements import check_all
 
@@ -113,18 +113,7 @@ def parse_parameters(parameters: Mapping[str, Any]) -> Problem:
     return Problem(lstm=lstm, x=x, y=y, seed=seed, trials=trials, d_of_g=d_of_g)
 
 
-@functools.lru_cache(maxsize=256)
-def _parse_canonical(canonical: str) -> Problem:
-    return parse_parameters(json.loads(canonical))
-
-
-def _problem(parameters: Mapping[str, Any]) -> Problem:
-    """parse_parameters, memoised: solve runs once per student and question with the same parameters."""
-    try:
-        canonical = json.dumps(parameters, sort_keys=True)
-    except (TypeError, ValueError):
-        return parse_parameters(parameters)  # not plain data (numpy arrays, say): parse it as it is
-    return _parse_canonical(canonical)
+_problem = memoised_parse(parse_parameters)
 
 
 def given_names(parameters: Mapping[str, Any]) -> frozenset[str]:
