@@ -7,7 +7,7 @@ from typing import Callable, Mapping
 
 import numpy as np
 
-from .nodes import Applied, Binary, Call, Constant, Node, Number, Unary, Variable, children
+from .nodes import Applied, Binary, Call, Constant, Node, Number, Unary, Variable, children, post_order
 
 __all__ = ["evaluate", "overflowed"]
 
@@ -76,18 +76,9 @@ class _Evaluation:
     def run(self, node: Node) -> tuple[_Array, _Array]:
         results: dict[int, _Array] = {}
         overflow: dict[int, _Array] = {}
-        # Post-order with an explicit stack: no recursion, however deep a hand-built tree is.
-        stack: list[tuple[Node, bool]] = [(node, False)]
         with np.errstate(all="ignore"):
-            while stack:
-                current, children_done = stack.pop()
-                if id(current) in results:  # a subtree shared by a hand-built tree: done once
-                    continue
+            for current in post_order(node):
                 parts = children(current)
-                if parts and not children_done:
-                    stack.append((current, True))
-                    stack.extend((part, False) for part in parts)
-                    continue
                 operands = [results[id(part)] for part in parts]
                 value, inner = self.apply(current, operands)
                 results[id(current)] = np.where(np.isfinite(value), value, np.nan)

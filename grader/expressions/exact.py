@@ -17,7 +17,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from .nodes import Applied, Binary, Call, Node, Number, Unary, Variable, children
+from .nodes import Applied, Binary, Call, Node, Number, Unary, Variable, children, post_order
 
 __all__ = ["MAX_BITS", "NotExact", "dyadic_points", "evaluate_exact", "exact_number",
            "is_rational"]
@@ -77,17 +77,8 @@ def evaluate_exact(node: Node, points: Mapping[str, Sequence[Fraction]],
                    count: int) -> list[Value]:
     """The exact value of `node` at each of `count` points; raises NotExact (see the module)."""
     results: dict[int, list[Value]] = {}
-    stack: list[tuple[Node, bool]] = [(node, False)]
-    while stack:
-        current, children_done = stack.pop()
-        if id(current) in results:
-            continue
-        parts = children(current)
-        if parts and not children_done:
-            stack.append((current, True))
-            stack.extend((part, False) for part in parts)
-            continue
-        results[id(current)] = _apply(current, [results[id(part)] for part in parts], points,
+    for current in post_order(node):
+        results[id(current)] = _apply(current, [results[id(part)] for part in children(current)], points,
                                       count)
     return results[id(node)]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal, Union, get_args
 
@@ -142,3 +143,21 @@ def children(node: Node) -> tuple[Node, ...]:
     if isinstance(node, Applied):
         return node.arguments
     return ()
+
+
+def post_order(root: Node) -> Iterator[Node]:
+    """Every distinct node of `root`'s tree, each after its children, with an explicit stack: no recursion
+    however deep a hand-built tree is, and a subtree shared by a hand-built tree comes once."""
+    done: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        current, children_done = stack.pop()
+        if id(current) in done:
+            continue
+        parts = children(current)
+        if parts and not children_done:
+            stack.append((current, True))
+            stack.extend((part, False) for part in parts)
+            continue
+        done.add(id(current))
+        yield current

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -9,12 +10,22 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # batch_support, also with --import-mode=importlib
 
-from batch_support import RUBRIC_PATH, write_class  # noqa: E402
+from batch_support import RUBRIC_PATH, SUBMISSIONS, write_class  # noqa: E402
 
 
 @pytest.fixture
 def class_folder(tmp_path: Path) -> Path:
     return write_class(tmp_path / "class")
+
+
+@pytest.fixture
+def small_class(tmp_path: Path) -> Path:
+    """A class of two: the shipped correct and typical-mistakes submissions."""
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for name in ("correct.yaml", "typical-mistakes.yaml"):
+        shutil.copyfile(SUBMISSIONS / name, folder / name)
+    return folder
 
 
 @pytest.fixture

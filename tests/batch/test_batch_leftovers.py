@@ -17,21 +17,12 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # file_safety_support
 
-from batch_support import SUBMISSIONS, generated_submission, read_tree  # noqa: E402
+from batch_support import generated_submission, read_tree  # noqa: E402
 from file_safety_support import RUBRIC_PATH, TIMEOUT, environment, grade_command  # noqa: E402
 from grader.batch import lock as lock_module  # noqa: E402
 from grader.batch.staging import MARKER_TEXT, STAGING_MARKER  # noqa: E402
 
 import yaml  # noqa: E402
-
-
-@pytest.fixture
-def small_class(tmp_path: Path) -> Path:
-    folder = tmp_path / "class"
-    folder.mkdir()
-    for name in ("correct.yaml", "typical-mistakes.yaml"):
-        shutil.copyfile(SUBMISSIONS / name, folder / name)
-    return folder
 
 
 def big_class(folder: Path, count: int) -> Path:

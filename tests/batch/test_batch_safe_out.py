@@ -12,25 +12,15 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
-from batch_support import SUBMISSIONS, read_tree
+from batch_support import read_tree
 from grader.batch.manifest import MANIFEST_NAME
 from grader.batch.overrides import answer_hash
 from grader.results import Result
-
-
-@pytest.fixture
-def small_class(tmp_path: Path) -> Path:
-    folder = tmp_path / "class"
-    folder.mkdir()
-    for name in ("correct.yaml", "typical-mistakes.yaml"):
-        shutil.copyfile(SUBMISSIONS / name, folder / name)
-    return folder
 
 
 def results_by_id(out: Path) -> dict[str, Result]:
