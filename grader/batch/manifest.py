@@ -46,7 +46,8 @@ class Manifest:
 # A run checks the previous OUT's files before it starts, again when it swaps, and hashes the new
 # files (some of them the old ones, linked) for the manifest: the digest of a file whose device, inode,
 # size and modification time (in ns) are unchanged since it was hashed is not computed again. A worker
-# hashes each report as it writes it (`remember_digest`), so the manifest reads none of them back.
+# hashes each report as it writes it (`remember_digest`), so the manifest reads none of them back; a
+# report carried over by a link keeps the digest the previous manifest records for it (result_cache).
 _DIGESTS: dict[tuple[int, int, int, int], str] = {}
 
 
@@ -58,8 +59,9 @@ def file_digest(info: os.stat_result, sha256: str) -> FileDigest:
 
 
 def remember_digest(written: FileDigest) -> None:
-    """The digest of a file this run wrote itself (a worker, hashing what it wrote), so the manifest does
-    not read it back; only while the file keeps that identity, as for every remembered digest."""
+    """The digest of a file this run wrote itself (a worker, hashing what it wrote) or carried over from the
+    previous OUT (linked: the digest its manifest records), so the manifest does not read it back; only while
+    the file keeps that identity, as for every remembered digest."""
     if written[1]:
         _DIGESTS[written[:4]] = written[4]
 
@@ -82,6 +84,16 @@ def sha256_file(path: str | os.PathLike[str], info: os.stat_result | None = None
     known = _DIGESTS.get((info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)) if info.st_ino else None
     if known is not None:  # (no inode number, as in a Windows listing: nothing is remembered or recalled)
         return known
+    digest = hash_regular_file(path)
+    if digest is None:
+        return None
+    remember_digest(digest)
+    return digest[4]
+
+
+def hash_regular_file(path: str | os.PathLike[str]) -> FileDigest | None:
+    """The sha256 of the regular file at `path` (never through a link), with the file's identity as it was
+    hashed; the identity is zeros when the file was written to meanwhile. None when it is not a regular file."""
     descriptor = open_own_regular_file(path)
     if descriptor is None:
         return None
@@ -91,11 +103,11 @@ def sha256_file(path: str | os.PathLike[str], info: os.stat_result | None = None
         while chunk := os.read(descriptor, 1 << 20):
             digest.update(chunk)
         after = os.fstat(descriptor)
-        if info.st_ino and (after.st_size, after.st_mtime_ns) == (info.st_size, info.st_mtime_ns):  # not written to meanwhile
-            _DIGESTS[(info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)] = digest.hexdigest()
-        return digest.hexdigest()
     finally:
         os.close(descriptor)
+    if (after.st_size, after.st_mtime_ns) != (info.st_size, info.st_mtime_ns):  # not written to meanwhile
+        return (0, 0, 0, 0, digest.hexdigest())
+    return file_digest(info, digest.hexdigest())
 
 
 def build_manifest(folder: Path, *, exclude: frozenset[str] = frozenset()) -> Manifest:

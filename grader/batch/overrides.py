@@ -113,7 +113,7 @@ def load_overrides(path: str | Path, rubric: LoadedRubric) -> Overrides:
     by_student: dict[str, dict[str, Decision]] = {}
     problems: list[str] = []
     stale_notes: dict[str, dict[str, StaleNote]] = {}
-    for index, (entry, line) in enumerate(entries, start=1):
+    for index, entry, line in entries:
         if isinstance(entry, dict) and "score" in entry and entry["score"] is None:
             if entry.get("comment"):  # a comment with no score is a decision half-written
                 problems.append(f"{_where(index, entry.get('student'), entry.get('question'), line)}: "
@@ -283,9 +283,10 @@ def _raise_if_any(problems: list[str], name: str, hint: str) -> None:
     raise OverridesError(f"{len(problems)} entries cannot be used:\n  {listed}{more}", path=name, hint=hint)
 
 
-def _read_entries(path: Path, name: str) -> list[tuple[Any, int]]:
-    """The file's entries with their line numbers (safe YAML: no tags, no key twice, bounded size).
-    A file in the layout the grader writes is read without the YAML parser (grader.batch.review_reader)."""
+def _read_entries(path: Path, name: str) -> list[tuple[int, Any, int]]:
+    """The file's entries, numbered from 1, with their line numbers (safe YAML: no tags, no key twice, bounded
+    size). A file in the layout the grader writes is read without the YAML parser (grader.batch.review_reader),
+    which leaves out the entries that are not decisions."""
     try:
         data = read_regular_file(path, OverridesError, max_bytes=MAX_OVERRIDE_BYTES, name=name)
     except OverridesError:
@@ -294,4 +295,5 @@ def _read_entries(path: Path, name: str) -> list[tuple[Any, int]]:
         entries = grader_layout_entries(data, MAX_OVERRIDE_NODES)
         if entries is not None:
             return entries
-    return load_yaml_entries(path, OverridesError, max_bytes=MAX_OVERRIDE_BYTES, max_nodes=MAX_OVERRIDE_NODES)
+    parsed = load_yaml_entries(path, OverridesError, max_bytes=MAX_OVERRIDE_BYTES, max_nodes=MAX_OVERRIDE_NODES)
+    return [(number, entry, line) for number, (entry, line) in enumerate(parsed, start=1)]

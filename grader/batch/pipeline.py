@@ -28,10 +28,10 @@ from grader.batch.manifest import Manifest, forget_digests, remember_digest
 from grader.batch.overrides import Overrides, load_overrides, merge_overrides
 from grader.batch.progress import Progress
 from grader.batch.records import Problem
-from grader.batch.result_cache import CACHE_NAME, CacheEntry, ResultCache, inputs_fingerprint, write_cache
+from grader.batch.result_cache import CacheEntry, ResultCache, inputs_fingerprint, write_cache
 from grader.batch.review import write_review
 from grader.batch.runner import WorkerSetup, discover, grade_files
-from grader.batch.staging import check_output, clean_leftovers, staged_folder
+from grader.batch.staging import check_output, check_reports, clean_leftovers, staged_folder
 from grader.batch.summary import ClassSummary, summarise
 from grader.errors import OverridesError, UsageError
 from grader.reports import environment, render_template
@@ -101,6 +101,8 @@ def run_batch(options: BatchOptions) -> BatchOutcome:
             fingerprint = inputs_fingerprint(rubric) if options.recorded is None else None  # None: no cache
             collector, collected, summary = _grade(options, staging.path, rubric, overrides, found, previous,
                                                    fingerprint)
+            if previous is not None:
+                check_reports(options.out, previous)  # those this run replaces or removes (it carries the others)
             for source in sources:
                 source.check_students({student.row.id for student in collected.students}, collected.shared_ids)
             _write_outputs(staging.path, collected, collector.spill, rubric, summary, options.reports, fingerprint)
@@ -123,7 +125,7 @@ def _grade(options: BatchOptions, staging: Path, rubric: LoadedRubric, overrides
     reports = staging / "reports"
     if options.reports:
         reports.mkdir()
-    cache = (ResultCache.load(options.out, fingerprint, previous.files.get(CACHE_NAME))
+    cache = (ResultCache.load(options.out, fingerprint, previous)
              if fingerprint is not None and previous is not None else None)
     setup = WorkerSetup(rubric_path=str(options.rubric), overrides=overrides,
                         reports_folder=str(reports) if options.reports else None, recorded=options.recorded,

@@ -12,7 +12,7 @@ the cache, so a rerun shows new decisions at once.
 
 Each entry also has the sha256 of the final JSON line: when a rerun's line for a file is the same,
 the previous OUT's reports of that student were rendered from it, and they are linked (or copied)
-into the new OUT instead of rendered again.
+into the new OUT instead of rendered again, carried over as they are (`reuse_reports`).
 
 The cache is only a shortcut: a cache file that is not exactly what the grader wrote (its sha256
 differs from the manifest's), a header of another fingerprint, a damaged entry or a line of
@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import grader
+from grader.batch.manifest import FileDigest, Manifest, file_digest, hash_regular_file
 from grader.safe_files import open_own_regular_file
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
 
 CACHE_NAME = ".grade-cache.jsonl"
 RESULTS_NAME = "results.jsonl"
+REPORTS_FOLDER = "reports"
 FORMAT = 1  # bumped when an entry's layout changes
 HEADER_KIND = "grade batch results cache"
 SOURCE_SUFFIXES = frozenset({".py", ".j2", ".json", ".yaml", ".yml", ".txt", ".md", ".css", ".js"})
@@ -154,6 +156,7 @@ class ResultCache:
 
     out: Path | None = None
     entries: dict[str, list[Any]] = field(default_factory=dict)
+    previous_files: dict[str, str] = field(default_factory=dict)  # the previous manifest: name -> sha256
     _results: Any = field(default=None, repr=False, compare=False)  # results.jsonl, open in this process
     _pid: int = field(default=0, repr=False, compare=False)
 
@@ -161,9 +164,10 @@ class ResultCache:
         return {**self.__dict__, "_results": None, "_pid": 0}
 
     @classmethod
-    def load(cls, out: Path, fingerprint: str, recorded_sha256: str | None) -> ResultCache:
-        """The cache in `out` when it is exactly the file the grader wrote (`recorded_sha256`, from the
+    def load(cls, out: Path, fingerprint: str, previous: Manifest) -> ResultCache:
+        """The cache in `out` when it is exactly the file the grader wrote (the sha256 in the `previous`
         manifest) under the same fingerprint; otherwise an empty cache. Never raises for its content."""
+        recorded_sha256 = previous.files.get(CACHE_NAME)
         data = _read_own_file(out / CACHE_NAME) if recorded_sha256 is not None else None
         if data is None or hashlib.sha256(data).hexdigest() != recorded_sha256:
             return cls()
@@ -183,7 +187,7 @@ class ResultCache:
                 continue
             if isinstance(entry, list) and len(entry) >= 5 and isinstance(entry[0], str) and isinstance(entry[1], str):
                 entries[entry[0]] = entry
-        return cls(out=out, entries=entries)
+        return cls(out=out, entries=entries, previous_files=previous.files)
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -224,23 +228,63 @@ class ResultCache:
         except (OSError, UnicodeDecodeError):
             return None
 
-    def reuse_reports(self, cached: Cached | None, final_digest: str, targets: dict[str, str]) -> bool:
-        """Link (or copy) the previous OUT's reports of this student to `targets` (format -> path) when they
-        were rendered from this very final line; False (nothing written) when they cannot be reused."""
+    def reuse_reports(self, cached: Cached | None, final_digest: str,
+                      targets: dict[str, str]) -> tuple[FileDigest, ...] | None:
+        """Link (or copy) the previous OUT's reports of this student to `targets` (format -> path) when they were
+        rendered from this very final line: the files the previous manifest lists, carried over as they are.
+        Their identities with the digests that manifest records (for this run's manifest); None, and nothing
+        written, when they cannot all be reused.
+
+        A carried report is not read: it is neither replaced nor removed, so whatever it holds is kept, and
+        the new manifest lists it as the old one did. A report someone changed is found (hashed) when a run
+        would replace or remove it (`staging.check_reports`), and that run refuses, as for any file of OUT."""
         if cached is None or cached.final != final_digest or self.out is None:
-            return False
-        folder = os.path.join(self.out, "reports")
-        sources = {kind: os.path.join(folder, os.path.basename(target)) for kind, target in targets.items()}
-        if not all(stat.S_ISREG(_lstat_mode(source)) for source in sources.values()):
-            return False
-        for kind, target in targets.items():
-            try:
-                os.link(sources[kind], target)
-            except FileExistsError:
-                continue  # another file with the same student id came first; both become problems anyway
-            except OSError:
-                shutil.copyfile(sources[kind], target)
-        return True
+            return None
+        folder = os.path.join(self.out, REPORTS_FOLDER)
+        made: list[str] = []
+        digests: list[FileDigest] = []
+        for target in targets.values():
+            name = os.path.basename(target)
+            recorded = self.previous_files.get(f"{REPORTS_FOLDER}/{name}")
+            carried = _carry(os.path.join(folder, name), target, recorded) if recorded is not None else None
+            if carried is None:
+                for path in made:
+                    os.unlink(path)
+                return None
+            if carried != "taken":
+                made.append(target)
+                digests.append(carried)
+        return tuple(digests)
+
+
+def _carry(source: str, target: str, recorded: str) -> FileDigest | str | None:
+    """Link `source` to `target` when it is a regular file; its identity with the digest `recorded`; "taken"
+    when `target` exists (a file with the same student id came first: both become problems anyway); None
+    (nothing left behind) otherwise. On a file system without hard links, a copy, hashed like any new file."""
+    try:
+        os.link(source, target, follow_symlinks=False)
+    except FileExistsError:
+        return "taken"
+    except OSError:
+        if not stat.S_ISREG(_lstat_mode(source)):
+            return None
+        try:
+            shutil.copyfile(source, target, follow_symlinks=False)
+        except OSError:
+            return None
+        copied = hash_regular_file(target)
+        if copied is None or copied[4] != recorded:
+            os.unlink(target)
+            return None
+        return copied
+    try:
+        info = os.lstat(target)
+    except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode):  # a link, a FIFO: not a report
+        os.unlink(target)
+        return None
+    return file_digest(info, recorded)
 
 
 def _lstat_mode(path: str) -> int:

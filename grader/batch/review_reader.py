@@ -6,11 +6,19 @@ Yet the file is almost always as the grader wrote it (grader.batch.review) plus 
 typed in: every entry a block of `key: value` lines, each value a JSON-style double-quoted string,
 a plain number, `true`/`false`/`null`, nothing (null), or a flow list of such strings.
 
+A TA's own override file, written by hand or by `yaml.safe_dump`, is the same but for plain
+(unquoted) values, such as `student: s1001` or `comment: Read and accepted.`: a plain value that
+starts with a letter and holds only letters, digits, spaces and `_.,;!?()'/-` is read as that text,
+as YAML reads it, unless it is one of the words YAML 1.1 reads as true, false or null.
+
 `grader_layout_entries` reads exactly that subset, where YAML and JSON agree on every value, and
-gives the same entries and line numbers `safe_yaml.load_yaml_entries` gives; anything outside it
-(another indentation, a comment after a value, an unquoted word, `.5`, `1e3`, `yes`, a key twice,
-an anchor, a character YAML reads differently) makes it return None, and the caller parses the
-whole file with the YAML parser, whose messages say what is wrong. The tests compare the two.
+gives the same entries, numbers and line numbers `safe_yaml.load_yaml_entries` gives; anything
+outside it (another indentation, a comment after a value, `.5`, `1e3`, `yes`, a key twice, an
+anchor, a character YAML reads differently) makes it return None, and the caller parses the whole
+file with the YAML parser, whose messages say what is wrong. The tests compare the two.
+
+The entries the loader reads past (score empty, no comment, not stale: most of a review.yaml) are
+left out, a run of them at a time, by one match of a regular expression.
 """
 
 from __future__ import annotations
@@ -34,18 +42,33 @@ _decode = json.JSONDecoder().decode
 _STRING = r'"[^"\\\x00-\x1f]*(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})[^"\\\x00-\x1f]*)*"'
 _PLAIN_NUMBER = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?"
 # An entry the grader wrote and no TA touched: score empty, no comment, not stale. The loader reads past
-# such entries, so they come back as {"score": None} without a value being decoded.
-_UNDECIDED = re.compile(
+# such entries, so they are left out without a value being decoded, a run of them per match.
+_UNDECIDED = (
     rf"- student: {_STRING}\n  name: (?:null|{_STRING})\n  question: {_STRING}\n  points: {_PLAIN_NUMBER}\n"
     rf"  answer: (?:null|{_STRING})\n  answer_sha256: (?:null|{_STRING})\n"
     rf"  concepts: \[(?:{_STRING}(?:, {_STRING})*)?\]\n  provisional: {_PLAIN_NUMBER}\n  score:\n"
     r"(?:(?:#[^\n]*)?\n)*")
-_ENTRY_START = re.compile(r"\n- ")  # an entry starts after the newline (or at the very start)
+RUN = 200  # entries a match takes at most: the regular expression engine keeps a little state for each
+_UNDECIDED_RUN = re.compile(f"(?:{_UNDECIDED}){{1,{RUN}}}")
+# An entry as the grader writes a decided one (a TA's score kept from an earlier round): only what the
+# loader reads of it is decoded; other fields (name, answer, concepts, ...) are read past, as it reads past them.
+_DECIDED = re.compile(
+    rf"- student: (?P<student>{_STRING})\n  name: (?:null|{_STRING})\n  question: (?P<question>{_STRING})\n"
+    rf"  points: {_PLAIN_NUMBER}\n  answer: (?:null|{_STRING})\n  answer_sha256: (?P<answer_sha256>null|{_STRING})\n"
+    rf"  concepts: \[(?:{_STRING}(?:, {_STRING})*)?\]\n  provisional: {_PLAIN_NUMBER}\n"
+    rf"  score: (?P<score>{_PLAIN_NUMBER})\n  reviewed: true\n(?:  comment: (?P<comment>{_STRING})\n)?"
+    r"(?:(?:#[^\n]*)?\n)*")
+# A plain value read as its text: it starts with a letter (no YAML 1.1 type but true/false/null starts
+# with one) and holds nothing that starts or ends a token inside a block (`: `, ` #`, quotes first, ...).
+_PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9_ .,;!?()'/-]*(?<! )")
+_YAML_WORDS = frozenset("y Y yes Yes YES n N no No NO true True TRUE false False FALSE on On ON off Off OFF "
+                        "null Null NULL".split())  # plain words YAML 1.1 reads as something else than text
 
 
-def grader_layout_entries(data: bytes, max_nodes: int) -> list[tuple[Any, int]] | None:
-    """The (entry, line) list of a review.yaml in the grader's layout, an undecided entry as {"score": None}
-    (all the loader reads of it); None when the file is not in that layout (see the module doc)."""
+def grader_layout_entries(data: bytes, max_nodes: int) -> list[tuple[int, Any, int]] | None:
+    """The (number, entry, line) list of a review.yaml in the grader's layout, numbered from 1 as the file
+    has them, without the entries the loader reads past (see the module doc); None when the file is not in
+    that layout, or holds no entry at all."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -55,22 +78,42 @@ def grader_layout_entries(data: bytes, max_nodes: int) -> list[tuple[Any, int]] 
         return None
     if text.count("\n") + text.count('"') + 2 > max_nodes:  # a bound on the values; near the limit, YAML decides
         return None
-    starts = ([0] if text.startswith("- ") else []) + [match.start() + 1 for match in _ENTRY_START.finditer(text)]
-    starts.append(len(text))
-    if not _comments_only(text[:starts[0]].split("\n")):
+    first = 0 if text.startswith("- ") else text.find("\n- ") + 1
+    if first == 0 and not text.startswith("- "):
+        return None  # no entry (or not a list): YAML says what it is
+    if not _comments_only(text[:first].split("\n")):
         return None
-    entries: list[tuple[Any, int]] = []
-    line = text.count("\n", 0, starts[0]) + 1
-    for start, end in zip(starts, starts[1:]):
-        if _UNDECIDED.fullmatch(text, start, end):  # (no slice of the text for the common entry)
-            entries.append(({"score": None}, line))
-        else:
-            entry = _entry(text[start:end].split("\n"))
-            if entry is None:
-                return None
-            entries.append((entry, line))
+    entries: list[tuple[int, Any, int]] = []
+    number, line, start = 1, text.count("\n", 0, first) + 1, first
+    while start < len(text):
+        run = _UNDECIDED_RUN.match(text, start)
+        if run is not None:
+            stop = run.end()
+            if stop != len(text) and not text.startswith("- ", stop):  # its last entry goes on (a comment typed in)
+                stop = text.rfind("\n- ", start, stop) + 1  # where that entry starts (0: the run was only it)
+            if stop > start:
+                number += 1 + text.count("\n- ", start, stop)
+                line += text.count("\n", start, stop)
+                start = stop
+                continue
+        end = text.find("\n- ", start) + 1 or len(text)  # this entry ends where the next one starts
+        decided = _DECIDED.fullmatch(text, start, end)
+        entry = _decided(decided) if decided is not None else _entry(text[start:end].split("\n"))
+        if entry is None:
+            return None
+        entries.append((number, entry, line))
+        number += 1
         line += text.count("\n", start, end)
-    return entries or None
+        start = end
+    return entries
+
+
+def _decided(match: re.Match[str]) -> dict[str, Any]:
+    """The fields the loader reads of a decided entry in the grader's layout."""
+    entry = {key: _value(match[key]) for key in ("student", "question", "answer_sha256", "score")}
+    if match["comment"] is not None:
+        entry["comment"] = _value(match["comment"])
+    return entry
 
 
 def _comments_only(lines: list[str]) -> bool:
@@ -107,6 +150,8 @@ def _value(written: str | None) -> Any:
     number = _NUMBER.fullmatch(written)
     if number is not None:
         return float(written) if number.group(1) else int(written)
+    if _PLAIN.fullmatch(written) is not None:
+        return written if written not in _YAML_WORDS else _NOT_READ
     if written.startswith('"') or written.startswith("["):
         try:
             value = _decode(written)

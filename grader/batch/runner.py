@@ -132,21 +132,23 @@ def grade_one(path: str, name: str) -> tuple[Graded | Problem, dict[str, str] | 
             json_line = result.to_json()
             final_digest = line_digest(json_line) if key is not None else None
         reports = None
+        reused = None
         if _setup.reports_folder is not None:
             targets = {report_format: os.path.join(_setup.reports_folder, f"{result.student.id}{suffix}")
                        for report_format, suffix in REPORT_SUFFIXES.items()}
-            reused = (final_digest is not None and _setup.cache is not None
-                      and _setup.cache.reuse_reports(cached, final_digest, targets))
-            reports = {} if reused else {report_format: render_result(result, report_format, title=_rubric.rubric.title,
-                                                                      titles=_titles)
-                                         for report_format in REPORT_SUFFIXES}
+            reused = (_setup.cache.reuse_reports(cached, final_digest, targets)
+                      if final_digest is not None and _setup.cache is not None else None)
+            reports = {} if reused is not None else {
+                report_format: render_result(result, report_format, title=_rubric.rubric.title, titles=_titles)
+                for report_format in REPORT_SUFFIXES}
         provisional_line = None
         if key is not None and result is not provisional:  # the cache keeps the Result before the decisions
             provisional_line = cached.result if cached is not None and cached.result is not None else provisional.to_json()
         record = Graded(file=name, row=compact_row(result, _rubric), json_line=json_line,
                         reviews=review_entries(provisional, result, _rubric, stale),
                         decided=len(decisions or {}) - len(stale_decisions), stale=tuple(sorted(stale)),
-                        cache_key=key, final_digest=final_digest, provisional=provisional_line)
+                        cache_key=key, final_digest=final_digest, provisional=provisional_line,
+                        report_digests=reused or ())
         return record, reports
     except GraderError as exc:
         if exc.path in (path, shown(path)):

@@ -8,9 +8,11 @@ into the new folder, the new folder is renamed into place, and what is left of t
 grader's own files, nothing else) is deleted. On any exception (Ctrl-C and SIGTERM included) the
 temporary folder is removed and the previous OUT is left exactly as it was.
 
-`check_output` decides, before any work, whether OUT may be replaced at all; `clean_leftovers`
-removes the temporary folders a killed run left beside OUT, and only those it can prove are its
-own. Both run under the OUT lock (grader.batch.lock).
+`check_output` decides, before any work, whether OUT may be replaced at all (a file the grader
+wrote and someone changed since is never replaced); the reports are checked after grading, before
+anything is replaced (`check_reports`), since only then is it known which of them the run carries
+over as they are (linked, see grader.batch.result_cache) and which it replaces or removes. `clean_leftovers` removes the temporary folders a killed run left beside OUT, and only
+those it can prove are its own. All of it runs under the OUT lock (grader.batch.lock).
 """
 
 from __future__ import annotations
@@ -20,12 +22,12 @@ import shutil
 import signal
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.batch.result_cache import CACHE_NAME
+from grader.batch.result_cache import CACHE_NAME, REPORTS_FOLDER
 from grader.batch.manifest import MANIFEST_NAME, Manifest, build_manifest, read_manifest, sha256_file, write_manifest
 from grader.errors import UsageError
 from grader.output import current_umask
@@ -34,6 +36,7 @@ from grader.safe_files import shown
 STAGING_MARKER = ".grade-staging"  # inside a temporary folder until its manifest is written
 MARKER_TEXT = "grade batch: a temporary output folder; a run of `grade batch` removes it when no run is writing\n"
 EDITABLE = frozenset({"review.yaml"})  # a TA types decisions into it; they are read back before it is replaced
+CHECKED_LATER = REPORTS_FOLDER + "/"  # by `check_reports`, after grading
 REBUILT = frozenset({CACHE_NAME})  # used only while it is exactly as written (result_cache checks), else rebuilt
 LISTED = 10  # names shown in one message
 
@@ -68,15 +71,32 @@ def check_output(out: Path, source: Path) -> Manifest | None:
                              "write it; nothing in it was changed", path=shown(out),
                              hint="choose a new --out folder, or move its files elsewhere first")
         return None
-    base = os.fspath(out)
-    changed = [name for name, digest in sorted(manifest.files.items())
-               if name not in EDITABLE and name not in REBUILT and _changed(os.path.join(base, name), digest)]
+    changed = _changed_files(out, manifest, lambda name: not name.startswith(CHECKED_LATER))
     if changed:
-        raise UsageError(f"{_listing(changed)} changed after `grade batch` wrote {_them(changed)}; a new run would "
-                         "replace " + _them(changed), path=shown(out),
-                         hint="to keep your changes, move the file(s) out of this folder (or delete them), "
-                              "then run again")
+        _refuse(out, sorted(changed + _changed_files(out, manifest, lambda name: name.startswith(CHECKED_LATER))))
     return manifest
+
+
+def check_reports(out: Path, manifest: Manifest) -> None:
+    """The second half of `check_output`, after grading: refuse when a report the grader wrote was changed
+    and this run replaces or removes it. The reports the workers carried over into the new OUT (linked, with
+    the digest the manifest records, remembered) are kept whatever they hold, so this hashes only the others:
+    the reports rendered again, and those of students no longer in the class."""
+    changed = _changed_files(out, manifest, lambda name: name.startswith(CHECKED_LATER))
+    if changed:
+        _refuse(out, changed)
+
+
+def _changed_files(out: Path, manifest: Manifest, which: Callable[[str], bool]) -> list[str]:
+    base = os.fspath(out)
+    return [name for name, digest in sorted(manifest.files.items())
+            if which(name) and name not in EDITABLE and name not in REBUILT and _changed(os.path.join(base, name), digest)]
+
+
+def _refuse(out: Path, changed: list[str]) -> None:
+    raise UsageError(f"{_listing(changed)} changed after `grade batch` wrote {_them(changed)}; a new run would "
+                     "replace " + _them(changed), path=shown(out),
+                     hint="to keep your changes, move the file(s) out of this folder (or delete them), then run again")
 
 
 def _changed(path: str, digest: str) -> bool:

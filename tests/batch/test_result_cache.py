@@ -12,8 +12,9 @@ from batch_support import REPO, RUBRIC_PATH, read_tree, write_class
 
 import grader.batch.runner as runner
 from grader.batch import BatchOptions, run_batch
-from grader.batch.manifest import read_manifest
+from grader.batch.manifest import Manifest, read_manifest
 from grader.batch.result_cache import CACHE_NAME, ResultCache, inputs_fingerprint
+from grader.errors import UsageError
 from grader.rubric import load_rubric
 
 
@@ -130,15 +131,16 @@ def test_a_cache_entry_that_no_longer_matches_results_jsonl_is_graded_again(tmp_
     rubric = load_rubric(RUBRIC_PATH)
     fingerprint = inputs_fingerprint(rubric)
     manifest = read_manifest(out)
-    cache = ResultCache.load(out, fingerprint, manifest.files[CACHE_NAME])
+    cache = ResultCache.load(out, fingerprint, manifest)
     name = "section-0/student-00.yaml"
     from grader.batch.result_cache import submission_key
 
     key = submission_key(name, (folder / name).read_bytes())
     assert cache.get(name, key) is not None
     assert cache.get(name, "0" * 64) is None  # another version of the file
-    assert ResultCache.load(out, "another fingerprint", manifest.files[CACHE_NAME]).get(name, key) is None
-    assert ResultCache.load(out, fingerprint, "0" * 64).get(name, key) is None  # not the file the grader wrote
+    assert ResultCache.load(out, "another fingerprint", manifest).get(name, key) is None
+    other = Manifest(files={**manifest.files, CACHE_NAME: "0" * 64})
+    assert ResultCache.load(out, fingerprint, other).get(name, key) is None  # not the file the grader wrote
     results = out / "results.jsonl"
     results.write_text(results.read_text(encoding="utf-8").replace('"score":', '"score" :', 1), encoding="utf-8")
     first = json.loads(results.read_text(encoding="utf-8").splitlines()[0])["student"]["id"]
@@ -155,3 +157,35 @@ def test_no_reports_then_reports_renders_every_report(tmp_path: Path, gradings: 
     assert gradings == []
     batch(folder, fresh)
     assert read_tree(out) == read_tree(fresh)
+
+
+@pytest.fixture
+def renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The student ids reports are rendered for (jobs=1 renders in this process)."""
+    calls: list[str] = []
+    real = runner.render_result
+
+    def counting(result, report_format, **options):
+        calls.append(result.student.id)
+        return real(result, report_format, **options)
+
+    monkeypatch.setattr(runner, "render_result", counting)
+    return calls
+
+
+def test_a_report_someone_edited_is_kept_and_never_replaced_unseen(tmp_path: Path, renders: list[str]) -> None:
+    folder, out = write_class(tmp_path / "class"), tmp_path / "out"
+    batch(folder, out)
+    report = out / "reports" / "s2004.md"
+    report.write_text(report.read_text(encoding="utf-8") + "\nSee me after class.\n", encoding="utf-8")
+    edited = report.read_bytes()
+    renders.clear()
+
+    batch(folder, out)  # s2004's result is the same: the report is carried over as it is, not rendered again
+    assert report.read_bytes() == edited and renders == []
+
+    changed = folder / "section-1" / "student-04.yaml"  # now the report would be rendered again: refused
+    changed.write_text(changed.read_text(encoding="utf-8").replace("Student 04", "Student Four"), encoding="utf-8")
+    with pytest.raises(UsageError, match=r"reports/s2004\.md changed after `grade batch` wrote it"):
+        batch(folder, out)
+    assert report.read_bytes() == edited
