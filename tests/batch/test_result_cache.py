@@ -18,18 +18,30 @@ from grader.errors import UsageError
 from grader.rubric import load_rubric
 
 
+def student_ids_passed_to(monkeypatch: pytest.MonkeyPatch, name: str) -> list[str]:
+    """The student ids `runner.<name>` is called for from now on (jobs=1 works in this process); its first
+    argument is a Submission or a Result, both of which have `.student.id`."""
+    calls: list[str] = []
+    real = getattr(runner, name)
+
+    def counting(first, *args, **options):
+        calls.append(first.student.id)
+        return real(first, *args, **options)
+
+    monkeypatch.setattr(runner, name, counting)
+    return calls
+
+
 @pytest.fixture
 def gradings(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The student ids grade_submission is called for (jobs=1 grades in this process)."""
-    calls: list[str] = []
-    real = runner.grade_submission
+    """The student ids grade_submission is called for."""
+    return student_ids_passed_to(monkeypatch, "grade_submission")
 
-    def counting(submission, rubric, **options):
-        calls.append(submission.student.id)
-        return real(submission, rubric, **options)
 
-    monkeypatch.setattr(runner, "grade_submission", counting)
-    return calls
+@pytest.fixture
+def renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The student ids reports are rendered for."""
+    return student_ids_passed_to(monkeypatch, "render_result")
 
 
 def batch(folder: Path, out: Path, rubric: Path = RUBRIC_PATH, *overrides: Path, reports: bool = True) -> None:
@@ -158,19 +170,6 @@ def test_no_reports_then_reports_renders_every_report(tmp_path: Path, gradings: 
     batch(folder, fresh)
     assert read_tree(out) == read_tree(fresh)
 
-
-@pytest.fixture
-def renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The student ids reports are rendered for (jobs=1 renders in this process)."""
-    calls: list[str] = []
-    real = runner.render_result
-
-    def counting(result, report_format, **options):
-        calls.append(result.student.id)
-        return real(result, report_format, **options)
-
-    monkeypatch.setattr(runner, "render_result", counting)
-    return calls
 
 
 def test_a_report_someone_edited_is_kept_and_never_replaced_unseen(tmp_path: Path, renders: list[str]) -> None:
