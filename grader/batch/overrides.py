@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 
-from grader.batch.review_reader import grader_layout_entries
+from grader.batch.review_reader import grader_layout_entries, written_entries
 from grader.safe_files import read_regular_file, shown
 from grader.safe_yaml import load_yaml_entries
 from grader.errors import OverridesError, did_you_mean
@@ -106,10 +106,11 @@ class Overrides:
         _raise_if_any(problems, self.path, "check the student ids against results.jsonl")
 
 
-def load_overrides(path: str | Path, rubric: LoadedRubric) -> Overrides:
-    """Read and validate the override file at `path` against `rubric`."""
+def load_overrides(path: str | Path, rubric: LoadedRubric, written_sha256: str | None = None) -> Overrides:
+    """Read and validate the override file at `path` against `rubric`. `written_sha256`: the digest of the
+    review.yaml the grader wrote there, as OUT's manifest records it (that file, unedited, is read faster)."""
     name = shown(path)
-    entries = _read_entries(Path(path), name)
+    entries = _read_entries(Path(path), name, written_sha256)
     by_student: dict[str, dict[str, Decision]] = {}
     problems: list[str] = []
     stale_notes: dict[str, dict[str, StaleNote]] = {}
@@ -283,14 +284,19 @@ def _raise_if_any(problems: list[str], name: str, hint: str) -> None:
     raise OverridesError(f"{len(problems)} entries cannot be used:\n  {listed}{more}", path=name, hint=hint)
 
 
-def _read_entries(path: Path, name: str) -> list[tuple[int, Any, int]]:
+def _read_entries(path: Path, name: str, written_sha256: str | None) -> list[tuple[int, Any, int]]:
     """The file's entries, numbered from 1, with their line numbers (safe YAML: no tags, no key twice, bounded
     size). A file in the layout the grader writes is read without the YAML parser (grader.batch.review_reader),
-    which leaves out the entries that are not decisions."""
+    which leaves out the entries that are not decisions; the review.yaml the grader wrote, unedited since,
+    is not even scanned for that layout."""
     try:
         data = read_regular_file(path, OverridesError, max_bytes=MAX_OVERRIDE_BYTES, name=name)
     except OverridesError:
         data = None  # load_yaml_entries reads it again and says why
+    if data is not None and written_sha256 is not None and hashlib.sha256(data).hexdigest() == written_sha256:
+        entries = written_entries(data)
+        if entries is not None:
+            return entries
     if data is not None and len(data) <= MAX_OVERRIDE_BYTES:
         entries = grader_layout_entries(data, MAX_OVERRIDE_NODES)
         if entries is not None:

@@ -90,7 +90,7 @@ def run_batch(options: BatchOptions) -> BatchOutcome:
         cleaned = clean_leftovers(options.out)
         previous = check_output(options.out, options.folder)
         rubric = load_rubric(options.rubric)
-        sources = _decision_sources(options, previous is not None, rubric)
+        sources = _decision_sources(options, previous, rubric)
         overrides, _ = merge_overrides(sources)
         found = discover(options.folder, skip=options.out)
         if not found.files and not found.problems:
@@ -163,14 +163,14 @@ def _check_not_current_folder(out: Path) -> None:
                          path=shown(out), hint="run from the folder above it, e.g. `cd ..` and --out with its name")
 
 
-def _decision_sources(options: BatchOptions, replacing: bool, rubric: LoadedRubric) -> list[Overrides]:
+def _decision_sources(options: BatchOptions, previous: Manifest | None, rubric: LoadedRubric) -> list[Overrides]:
     """The decisions to apply: OUT/review.yaml of the output being replaced (unless discarded), then --overrides."""
     sources: list[Overrides] = []
     seen: set[Path] = set()
     review = options.out / REVIEW_FILE
-    if replacing and not options.discard_decisions and os.path.lexists(review):
+    if previous is not None and not options.discard_decisions and os.path.lexists(review):
         try:
-            sources.append(load_overrides(review, rubric))
+            sources.append(load_overrides(review, rubric, previous.files.get(REVIEW_FILE)))
         except OverridesError as exc:
             exc.hint = (exc.hint or "") + ("; or run with --discard-decisions to drop the decisions in "
                                            f"{shown(review)}")

@@ -18,7 +18,10 @@ anchor, a character YAML reads differently) makes it return None, and the caller
 file with the YAML parser, whose messages say what is wrong. The tests compare the two.
 
 The entries the loader reads past (score empty, no comment, not stale: most of a review.yaml) are
-left out, a run of them at a time, by one match of a regular expression.
+left out, a run of them at a time, by one match of a regular expression. A review.yaml that is byte
+for byte the one the grader wrote (its sha256 is the one OUT's manifest records) is not matched at
+all: `written_entries` goes straight to the entries that hold a decision or a stale note, the only
+lines in such a file that start with `  score: ` followed by a value or are `  stale: true`.
 """
 
 from __future__ import annotations
@@ -106,6 +109,46 @@ def grader_layout_entries(data: bytes, max_nodes: int) -> list[tuple[int, Any, i
         line += text.count("\n", start, end)
         start = end
     return entries
+
+
+def written_entries(data: bytes) -> list[tuple[int, Any, int]] | None:
+    """`grader_layout_entries` of a review.yaml exactly as grader.batch.review wrote it (the caller checked its
+    sha256): only the entries with a decision or a stale note are read; None when one of them is not in the
+    grader's layout after all (then the caller reads the whole file)."""
+    first = 0 if data.startswith(b"- ") else data.find(b"\n- ") + 1
+    if first == 0 and not data.startswith(b"- "):
+        return None
+    markers = sorted([*_positions(data, b"\n  score: ", first), *_positions(data, b"\n  stale: true\n", first)])
+    entries: list[tuple[int, Any, int]] = []
+    number, line, start = 1, data.count(b"\n", 0, first) + 1, first  # of the entry that starts at `start`
+    for marker in markers:
+        entry_start = data.rfind(b"\n- ", 0, marker) + 1
+        if entry_start < start:
+            continue  # (an entry with both markers: read already)
+        number += data.count(b"\n- ", start, entry_start + 2)
+        line += data.count(b"\n", start, entry_start)
+        start = entry_start
+        end = data.find(b"\n- ", start) + 1 or len(data)
+        try:
+            text = data[start:end].decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        decided = _DECIDED.fullmatch(text)
+        entry = _decided(decided) if decided is not None else _entry(text.split("\n"))
+        if entry is None:
+            return None
+        entries.append((number, entry, line))
+        number, line, start = number + 1, line + text.count("\n"), end
+    return entries
+
+
+def _positions(data: bytes, marker: bytes, start: int) -> list[int]:
+    found = []
+    at = data.find(marker, start)
+    while at >= 0:
+        found.append(at)
+        at = data.find(marker, at + 1)
+    return found
 
 
 def _decided(match: re.Match[str]) -> dict[str, Any]:

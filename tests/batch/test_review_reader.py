@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from batch_support import RUBRIC_PATH, write_class
 
 from grader.batch import BatchOptions, run_batch
 from grader.batch.review import yaml_string
-from grader.batch.review_reader import grader_layout_entries
+from grader.batch.review_reader import grader_layout_entries, written_entries
 from grader.errors import OverridesError
 from grader.safe_yaml import load_yaml_entries
 
@@ -142,3 +143,29 @@ def test_plain_values_read_as_yaml_reads_them_or_go_to_the_parser(tmp_path: Path
                  for n in range(3)]
     safe_dumped.write_text(yaml.safe_dump(decisions, sort_keys=False), encoding="utf-8")
     assert fast(safe_dumped) is not None and fast(safe_dumped) == by_yaml(safe_dumped)
+
+
+def test_a_review_yaml_as_the_grader_wrote_it_is_read_from_its_decisions_alone(review_file: Path,
+                                                                             tmp_path: Path) -> None:
+    """The review.yaml of a rerun, unedited: decided entries (comments with odd text) and stale notes are
+    read as the YAML parser reads them, and the thousands of undecided entries are not looked at."""
+    folder, out = write_class(tmp_path / "class"), tmp_path / "out"
+    run_batch(BatchOptions(folder=folder, rubric=RUBRIC_PATH, out=out, jobs=1, quiet=True))
+    run_batch(BatchOptions(folder=folder, rubric=RUBRIC_PATH, out=out, jobs=1, quiet=True, overrides=(review_file,)))
+    for path in sorted((folder / "section-0").glob("*.yaml")):  # changed answers: their decisions go stale
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        path.write_text(yaml.safe_dump(_rewritten(document), sort_keys=False), encoding="utf-8")
+    run_batch(BatchOptions(folder=folder, rubric=RUBRIC_PATH, out=out, jobs=1, quiet=True))
+    written = out / "review.yaml"
+    text = written.read_text(encoding="utf-8")
+    assert "  reviewed: true\n" in text and "  stale: true\n" in text and "  comment: " in text
+    entries = written_entries(written.read_bytes())
+    assert entries is not None
+    assert [(number, _as_loader_sees(entry), line) for number, entry, line in entries] == by_yaml(written) == fast(written)
+
+
+def _rewritten(value: Any) -> Any:
+    """Every sentence of a submission rewritten (the free-text answers change, the numbers stay)."""
+    if isinstance(value, dict):
+        return {key: _rewritten(item) for key, item in value.items()}
+    return value + " Rewritten after the deadline." if isinstance(value, str) and " " in value else value
