@@ -6,6 +6,13 @@ offsets cross to the parent and stay in its memory; at the end they are read bac
 order. Student ids are compared ignoring case: two files whose ids differ only in
 case would also collide as report names on macOS and Windows, and in an LMS import. When ids
 collide, every file involved becomes a problem naming the others, and none of them is graded.
+
+A student the result cache settles (grader.batch.result_cache: nothing their outputs depend on
+changed) has no texts in a spill file: their references point into the previous OUT's
+results.jsonl and review.yaml instead (`PREVIOUS_RESULTS`, `PREVIOUS_REVIEW`), which the parent
+opens as the manifest recorded them (`SpillReader.add_source`). The outputs are assembled from
+references (`Assembler`): a run of references that lie end to end in one file, as most of a rerun's
+do, is copied at once, inside the kernel where it can.
 """
 
 from __future__ import annotations
@@ -19,9 +26,13 @@ from typing import NamedTuple
 from grader.batch.records import Graded, Problem, StudentRow
 from grader.errors import SubmissionError
 
-SpillRef = tuple[int, int, int]  # (offset, length, number of the spill file)
+SpillRef = tuple[int, int, int]  # (offset, length, number of the spill file, or one of the sources below)
 SPILL_PREFIX = ".spill-"  # scratch files inside the staging folder (one per process), removed before the swap
+PREVIOUS_RESULTS = -1  # "spill number" of the previous OUT's results.jsonl
+PREVIOUS_REVIEW = -2  # and of its review.yaml
+COPY_CHUNK = 1 << 24
 _PREAD = getattr(os, "pread", None)
+_COPY_FILE_RANGE = getattr(os, "copy_file_range", None)
 
 
 class Spill:
@@ -60,26 +71,35 @@ class Spill:
 
 
 class SpillReader:
-    """Reads blobs back from the spill files in `folder`, by reference (one pread each)."""
+    """Reads blobs back from the spill files in `folder` (and the sources added), by reference."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self._files: dict[int, int] = {}  # spill number -> open descriptor
+        self._sources: dict[int, int] = {}  # PREVIOUS_* -> a descriptor of the file, owned by the caller
 
-    def read(self, ref: SpillRef) -> str:
-        descriptor = self._files.get(ref[2])
+    def add_source(self, number: int, descriptor: int) -> None:
+        """References with this (negative) number read from `descriptor`, which stays the caller's to close."""
+        self._sources[number] = descriptor
+
+    def descriptor(self, number: int) -> int:
+        known = self._sources.get(number)
+        if known is not None:
+            return known
+        descriptor = self._files.get(number)
         if descriptor is None:
             flags = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0)
-            descriptor = self._files[ref[2]] = os.open(self.folder / f"{SPILL_PREFIX}{ref[2]}", flags)
-        if _PREAD is None:  # (Windows)
-            os.lseek(descriptor, ref[0], os.SEEK_SET)
-            return os.read(descriptor, ref[1]).decode("utf-8")
-        return _PREAD(descriptor, ref[1], ref[0]).decode("utf-8")
+            descriptor = self._files[number] = os.open(self.folder / f"{SPILL_PREFIX}{number}", flags)
+        return descriptor
+
+    def read(self, ref: SpillRef) -> str:
+        return read_at(self.descriptor(ref[2]), ref[0], ref[1]).decode("utf-8")
 
     def close(self) -> None:
         for descriptor in self._files.values():
             os.close(descriptor)
         self._files.clear()
+        self._sources.clear()
 
     def remove_files(self) -> None:
         """Close, and delete every spill file in the folder (each process made one)."""
@@ -89,8 +109,106 @@ class SpillReader:
                 os.unlink(self.folder / name)
 
 
+def read_at(descriptor: int, offset: int, length: int) -> bytes:
+    """`length` bytes from `offset` (fewer at the end of the file)."""
+    if _PREAD is None:  # (Windows)
+        os.lseek(descriptor, offset, os.SEEK_SET)
+        return os.read(descriptor, length)
+    return _PREAD(descriptor, length, offset)
+
+
+class Assembler:
+    """Writes one output file from text and references, in order; `ref` says where each reference landed.
+    References that continue the one before in the same file are copied with it, in one go."""
+
+    def __init__(self, path: Path, reader: SpillReader) -> None:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+        self._descriptor = os.open(path, flags, 0o666)
+        self._reader = reader
+        self._pending: list[bytes] = []  # text not written yet
+        self._pending_size = 0
+        self._run: list[int] | None = None  # [number, start, end] of the references not copied yet
+        self.size = 0  # bytes written or pending so far: where the next piece lands
+
+    def __enter__(self) -> Assembler:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        try:
+            if exc_info[0] is None:
+                self._flush_run()
+                self._flush_text()
+        finally:
+            os.close(self._descriptor)
+
+    def text(self, text: str) -> None:
+        self._flush_run()
+        data = text.encode("utf-8")
+        self._pending.append(data)
+        self._pending_size += len(data)
+        self.size += len(data)
+        if self._pending_size >= COPY_CHUNK:
+            self._flush_text()
+
+    def ref(self, ref: SpillRef) -> int:
+        """Append what `ref` points to; the offset in this file where it starts."""
+        offset, length, number = ref
+        at = self.size
+        run = self._run
+        if run is not None and run[0] == number and run[2] == offset:
+            run[2] += length
+        else:
+            self._flush_run()
+            self._run = [number, offset, offset + length]
+        self.size += length
+        return at
+
+    def _flush_text(self) -> None:
+        if self._pending:
+            _write_all(self._descriptor, b"".join(self._pending))
+            self._pending.clear()
+            self._pending_size = 0
+
+    def _flush_run(self) -> None:
+        if self._run is None:
+            return
+        number, start, end = self._run
+        self._run = None
+        self._flush_text()
+        source = self._reader.descriptor(number)
+        while start < end:
+            copied = _copy(source, self._descriptor, start, min(end - start, COPY_CHUNK))
+            if copied <= 0:
+                raise OSError(f"an input of the output ended early (byte {start} of {end})")
+            start += copied
+
+
+def _copy(source: int, target: int, offset: int, length: int) -> int:
+    """Copy up to `length` bytes from `offset` in `source` to the end of what was written to `target`."""
+    if _COPY_FILE_RANGE is not None:
+        try:
+            return _COPY_FILE_RANGE(source, target, length, offset)
+        except OSError:
+            pass  # (a file system that cannot: read and write)
+    data = read_at(source, offset, length)
+    _write_all(target, data)
+    return len(data)
+
+
+def _write_all(descriptor: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(descriptor, view):]
+
+
 def spill_record(record: Graded, spill: Spill) -> Graded:
-    """`record` with its texts written to `spill`: only their references are left in it (`spilled`)."""
+    """`record` with its texts written to `spill`: only their references are left in it (`spilled`). A settled
+    record's texts are in the previous OUT already; only its provisional Result, when it has one, is written."""
+    if record.spilled is not None:
+        if record.provisional is None:
+            return record
+        result, reviews, _ = record.spilled
+        return record._replace(provisional=None, spilled=(result, reviews, spill.add(record.provisional)))
     texts = [record.json_line + "\n", *(text for _, text in record.reviews)]
     if record.provisional is not None:
         texts.append(record.provisional)
@@ -112,6 +230,8 @@ class Student(NamedTuple):
     cache_key: str | None = None
     final_digest: str | None = None
     provisional: SpillRef | None = None  # the Result before decisions, when they changed it
+    row_json: str | None = None  # the row as the result cache keeps it (grader.batch.records.row_to_json)
+    decisions: str = ""  # grader.batch.overrides.decisions_digest of what was applied
 
 
 @dataclass
@@ -136,14 +256,15 @@ class Collector:
         if isinstance(record, Problem):
             self._problems.append(record)
             return
-        if record.spilled is None:
+        if record.spilled is None or record.provisional is not None:
             if self._own is None:
                 self._own = Spill(self.spill.folder, 0)  # (0: no process has that number)
             record = spill_record(record, self._own)
         result, reviews, provisional = record.spilled
         student = Student(file=record.file, row=record.row, result=result, reviews=reviews,
                           decided=record.decided, stale=record.stale, cache_key=record.cache_key,
-                          final_digest=record.final_digest, provisional=provisional)
+                          final_digest=record.final_digest, provisional=provisional, row_json=record.row_json,
+                          decisions=record.decisions)
         self._students.setdefault(record.row.id.casefold(), []).append(student)
 
     def finish(self) -> Collected:

@@ -110,6 +110,32 @@ def hash_regular_file(path: str | os.PathLike[str]) -> FileDigest | None:
     return file_digest(info, digest.hexdigest())
 
 
+def open_as_recorded(path: str | os.PathLike[str], sha256: str) -> tuple[int, tuple[int, int, int, int]] | None:
+    """A descriptor of the regular file at `path` (never through a link) when its bytes are the ones `sha256`
+    records, with the file's identity (see `unchanged_since`); None, and nothing left open, otherwise. A file
+    hashed already this run, and not changed since, is not hashed again."""
+    descriptor = open_own_regular_file(path)
+    if descriptor is None:
+        return None
+    try:
+        info = os.fstat(descriptor)
+        identity = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+        if info.st_ino and identity not in _DIGESTS:
+            sha256_file(path)  # (the file at `path` now; when another, our identity is still unknown below)
+        if info.st_ino and _DIGESTS.get(identity) == sha256:
+            return descriptor, identity
+    except OSError:
+        pass
+    os.close(descriptor)
+    return None
+
+
+def unchanged_since(descriptor: int, identity: tuple[int, int, int, int]) -> bool:
+    """True when the open file still has the identity `open_as_recorded` gave (nothing was written to it)."""
+    info = os.fstat(descriptor)
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns) == identity
+
+
 def build_manifest(folder: Path, *, exclude: frozenset[str] = frozenset()) -> Manifest:
     """A manifest of every regular file under `folder` (except `exclude` and the manifest itself)."""
     files: dict[str, str] = {}

@@ -23,6 +23,7 @@ at the end, before anything is written.
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import re
 from collections.abc import Collection, Mapping
@@ -163,6 +164,17 @@ def merge_overrides(sources: list[Overrides]) -> tuple[Overrides | None, int]:
     paths = " and ".join(source.path for source in sources)
     return Overrides(path=paths, by_student=by_student,
                      stale_notes={key: value for key, value in stale_notes.items() if value}), replaced
+
+
+def decisions_digest(decisions: Mapping[str, Decision] | None, notes: Mapping[str, StaleNote] | None) -> str:
+    """All of one student's decisions and stale notes that their outputs depend on, as a short string: ""
+    for none; two students' digests are equal exactly when the same would be applied to them."""
+    if not decisions and not notes:
+        return ""
+    applied = [sorted([qid, decision.score, decision.comment, decision.answer_hash]
+                      for qid, decision in (decisions or {}).items()),
+               sorted([qid, note.previous_score, note.previous_comment] for qid, note in (notes or {}).items())]
+    return hashlib.sha256(json.dumps(applied).encode()).hexdigest()
 
 
 def apply_decisions(result: Result, decisions: Mapping[str, Decision] | None, rubric: LoadedRubric,

@@ -21,14 +21,15 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.batch.collect import Collected, Collector, SpillReader
+from grader.batch.collect import (PREVIOUS_RESULTS, PREVIOUS_REVIEW, Assembler, Collected, Collector, SpillRef,
+                                  SpillReader)
 from grader.batch.gradebook import write_gradebook
 from grader.batch.lock import output_lock
-from grader.batch.manifest import Manifest, forget_digests, remember_digest
+from grader.batch.manifest import Manifest, forget_digests, open_as_recorded, remember_digest, unchanged_since
 from grader.batch.overrides import Overrides, load_overrides, merge_overrides
 from grader.batch.progress import Progress
 from grader.batch.records import Problem
-from grader.batch.result_cache import CacheEntry, ResultCache, inputs_fingerprint, write_cache
+from grader.batch.result_cache import RESULTS_NAME, CacheEntry, ResultCache, inputs_fingerprint, write_cache
 from grader.batch.review import write_review
 from grader.batch.runner import WorkerSetup, discover, grade_files
 from grader.batch.staging import check_output, check_reports, clean_leftovers, staged_folder
@@ -97,15 +98,18 @@ def run_batch(options: BatchOptions) -> BatchOutcome:
             raise UsageError("no .yaml or .yml files here", path=shown(options.folder))
         for name in ("result.html.j2", "result.md.j2", "summary.html.j2"):
             environment().get_template(name)  # compiled once here, inherited by forked workers
-        with staged_folder(options.out, previous) as staging:
-            fingerprint = inputs_fingerprint(rubric) if options.recorded is None else None  # None: no cache
+        fingerprint = inputs_fingerprint(rubric) if options.recorded is None else None  # None: no cache
+        with staged_folder(options.out, previous) as staging, \
+                _previous_texts(options.out, previous if fingerprint is not None else None) as texts:
             collector, collected, summary = _grade(options, staging.path, rubric, overrides, found, previous,
-                                                   fingerprint)
+                                                   fingerprint, texts)
             if previous is not None:
                 check_reports(options.out, previous)  # those this run replaces or removes (it carries the others)
             for source in sources:
                 source.check_students({student.row.id for student in collected.students}, collected.shared_ids)
+            _check_unchanged(options.out, texts)
             _write_outputs(staging.path, collected, collector.spill, rubric, summary, options.reports, fingerprint)
+            _check_unchanged(options.out, texts)
             collector.spill.remove_files()
 
     return BatchOutcome(
@@ -119,18 +123,24 @@ def run_batch(options: BatchOptions) -> BatchOutcome:
 
 
 def _grade(options: BatchOptions, staging: Path, rubric: LoadedRubric, overrides: Overrides | None,
-           found: Found, previous: Manifest | None, fingerprint: str | None) -> tuple[Collector, Collected, ClassSummary]:
+           found: Found, previous: Manifest | None, fingerprint: str | None,
+           texts: dict[int, PreviousText]) -> tuple[Collector, Collected, ClassSummary]:
     """Grade every file into `staging`, collect the records (and the discovery problems), summarise.
-    Files the previous run graded under the same rubric, solver and grader come from its result cache."""
+    Files the previous run graded under the same rubric, solver and grader come from its result cache; the
+    students it settles, from the previous OUT's `texts`."""
     reports = staging / "reports"
     if options.reports:
         reports.mkdir()
     cache = (ResultCache.load(options.out, fingerprint, previous)
              if fingerprint is not None and previous is not None else None)
+    if cache is not None:
+        cache.settle = bool(texts)
     setup = WorkerSetup(rubric_path=str(options.rubric), overrides=overrides,
                         reports_folder=str(reports) if options.reports else None, recorded=options.recorded,
                         cache=cache or None, keyed=fingerprint is not None, scratch=str(staging))
     collector = Collector(staging)
+    for number, text in texts.items():
+        collector.spill.add_source(number, text.descriptor)
     for name, message in found.problems:
         collector.add(Problem(name, message))
     progress = Progress.for_terminal(len(found.files), quiet=options.quiet)
@@ -148,6 +158,49 @@ def _grade(options: BatchOptions, staging: Path, rubric: LoadedRubric, overrides
             cache.close()
     collected = collector.finish()
     return collector, collected, summarise([student.row for student in collected.students], rubric)
+
+
+@dataclass(frozen=True)
+class PreviousText:
+    """A file of the previous OUT that settled students' texts are copied from, open as its manifest records it."""
+
+    name: str
+    descriptor: int
+    identity: tuple[int, int, int, int]
+
+
+@contextmanager
+def _previous_texts(out: Path, previous: Manifest | None) -> Iterator[dict[int, PreviousText]]:
+    """The previous OUT's results.jsonl and review.yaml, open, when both are byte for byte what the grader wrote
+    (a review.yaml a TA edited is not: then no student is settled); {} otherwise."""
+    texts: dict[int, PreviousText] = {}
+    try:
+        for number, name in ((PREVIOUS_RESULTS, RESULTS_NAME), (PREVIOUS_REVIEW, REVIEW_FILE)):
+            recorded = previous.files.get(name) if previous is not None else None
+            opened = open_as_recorded(out / name, recorded) if recorded is not None else None
+            if opened is None:
+                break
+            texts[number] = PreviousText(name, *opened)
+        else:
+            yield texts
+            return
+        for text in texts.values():
+            os.close(text.descriptor)
+        texts = {}
+        yield texts
+    finally:
+        for text in texts.values():
+            os.close(text.descriptor)
+
+
+def _check_unchanged(out: Path, texts: dict[int, PreviousText]) -> None:
+    """Refuse when a file the outputs copy from was written to during the run: the copy would not be what was
+    checked (and a TA's edits typed into review.yaml meanwhile would be replaced unseen)."""
+    for text in texts.values():
+        if not unchanged_since(text.descriptor, text.identity):
+            raise UsageError(f"{text.name} changed while `grade batch` was running; nothing was replaced",
+                             path=shown(out / text.name),
+                             hint="let the edit finish, then run again (it reads the file afresh)")
 
 
 def _check_not_current_folder(out: Path) -> None:
@@ -206,32 +259,49 @@ def _write_outputs(staging: Path, collected: Collected, spill: SpillReader, rubr
         for student_id in collected.shared_ids:  # written by whichever file came first; none is valid
             for suffix in (".html", ".md"):
                 (staging / "reports" / f"{student_id}{suffix}").unlink(missing_ok=True)
-    cached: list[CacheEntry] = []
-    offset = 0  # in bytes: where each line of results.jsonl starts, for the result cache
-    with open(staging / "results.jsonl", "w", encoding="utf-8", newline="\n") as stream:
-        for student in collected.students:
-            stream.write(spill.read(student.result))
-            if student.cache_key is not None:
-                cached.append(CacheEntry(student.file, student.cache_key, final=student.final_digest,
-                                         at=(offset, student.result[1] - 1),
-                                         result=spill.read(student.provisional) if student.provisional else None))
-            offset += student.result[1]
-    if fingerprint is not None:
-        cached += [CacheEntry(problem.file, problem.cache_key, problem=problem.message)
-                   for problem in collected.problems if problem.cache_key is not None]
-        write_cache(staging, fingerprint, cached)
+    students = collected.students
+    lines: list[tuple[int, int]] = []  # where each student's line of results.jsonl is (offset, length), for the cache
+    with Assembler(staging / "results.jsonl", spill) as out:
+        for student in students:
+            lines.append((out.ref(student.result), student.result[1] - 1))
     with open(staging / "problems.jsonl", "w", encoding="utf-8", newline="\n") as stream:
         for problem in collected.problems:
             stream.write(json.dumps({"file": problem.file, "message": problem.message}, ensure_ascii=False) + "\n")
-    reviews = sorted((index, student.row.id, ref) for student in collected.students
+    reviews = sorted((index, student.row.id, position, ref) for position, student in enumerate(students)
                      for index, ref in student.reviews)
-    with open(staging / "review.yaml", "w", encoding="utf-8", newline="\n") as stream:
-        write_review(stream, rubric, ((index, spill.read(ref)) for index, _, ref in reviews), len(reviews))
+    entries_at: list[list[int]] = [[] for _ in students]  # each student's entries: question index, offset, length
+
+    with Assembler(staging / "review.yaml", spill) as out:
+        def write_entry(item: tuple[int, int, SpillRef]) -> None:
+            position, index, ref = item
+            entries_at[position] += (index, out.ref(ref), ref[1])
+
+        write_review(out.text, rubric, ((index, (position, index, ref)) for index, _, position, ref in reviews),
+                     len(reviews), write_entry)
+    if fingerprint is not None:
+        _write_cache(staging, fingerprint, collected, spill, lines, entries_at)
     with open(staging / "gradebook.csv", "w", encoding="utf-8", newline="") as stream:
-        write_gradebook(stream, (student.row for student in collected.students), rubric)
+        write_gradebook(stream, (student.row for student in students), rubric)
     html = render_template("summary.html.j2", rubric=rubric, summary=summary, problems=collected.problems,
-                           files=len(collected.students) + len(collected.problems), reports=with_reports)
+                           files=len(students) + len(collected.problems), reports=with_reports)
     (staging / "summary.html").write_text(html, encoding="utf-8", newline="\n")
+
+
+def _write_cache(staging: Path, fingerprint: str, collected: Collected, spill: SpillReader,
+                 lines: list[tuple[int, int]], entries_at: list[list[int]]) -> None:
+    """This run's result cache: for each file graded, where its outputs are in this OUT (see result_cache)."""
+    cached: list[CacheEntry] = []
+    for student, line, reviews in zip(collected.students, lines, entries_at):
+        if student.cache_key is None:
+            continue
+        settled = (None if student.row_json is None else
+                   [student.decisions, student.row_json, reviews, student.decided, list(student.stale)])
+        cached.append(CacheEntry(student.file, student.cache_key, final=student.final_digest, at=line,
+                                 provisional=spill.read(student.provisional) if student.provisional else None,
+                                 settled=settled))
+    cached += [CacheEntry(problem.file, problem.cache_key, problem=problem.message)
+               for problem in collected.problems if problem.cache_key is not None]
+    write_cache(staging, fingerprint, cached)
 
 
 def describe_outcome(outcome: BatchOutcome) -> str:

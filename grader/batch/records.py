@@ -9,6 +9,7 @@ memory stays flat however large the class.
 
 from __future__ import annotations
 
+import json
 from array import array
 from typing import Any, NamedTuple
 
@@ -58,6 +59,8 @@ class Graded(NamedTuple):
     provisional: str | None = None  # the Result before decisions, when they changed it (for the cache)
     report_digests: tuple[tuple[int, int, int, int, str], ...] = ()  # reports written (grader.batch.manifest.FileDigest)
     spilled: tuple[Any, ...] | None = None  # where a worker wrote json_line, reviews, provisional (grader.batch.collect)
+    row_json: str | None = None  # `row` as the result cache keeps it (`row_to_json`)
+    decisions: str = ""  # grader.batch.overrides.decisions_digest of the decisions and stale notes applied
 
 
 class Problem(NamedTuple):
@@ -86,3 +89,24 @@ def compact_row(result: Result, rubric: LoadedRubric) -> StudentRow:
     return StudentRow(id=student.id, name=student.name, email=student.email, total=result.score,
                       scores=array("d", (q.score for q in result.questions)),
                       statuses=bytes(STATUS_CODE[q.status] for q in result.questions), wrong=tuple(wrong))
+
+
+_JSON_SCALARS = (str, int, float, bool, type(None))
+
+
+def row_to_json(row: StudentRow) -> str | None:
+    """`row` as JSON that `row_from_json` reads back equal; None when a wrong answer's value is not a JSON scalar."""
+    if not all(isinstance(wrong.value, _JSON_SCALARS) for wrong in row.wrong):
+        return None
+    return json.dumps([row.id, row.name, row.email, row.total, row.scores.tolist(), row.statuses.hex(),
+                       [[wrong.question, wrong.value, wrong.note] for wrong in row.wrong]])
+
+
+def row_from_json(text: str) -> StudentRow:
+    """The StudentRow `row_to_json` wrote; ValueError (or TypeError) for anything else."""
+    student_id, name, email, total, scores, statuses, wrong = json.loads(text)
+    if not isinstance(student_id, str) or not isinstance(total, (int, float)):
+        raise ValueError("not a row")
+    return StudentRow(id=student_id, name=name, email=email, total=total, scores=array("d", scores),
+                      statuses=bytes.fromhex(statuses),
+                      wrong=tuple(WrongAnswer(question, value, note) for question, value, note in wrong))

@@ -1,18 +1,27 @@
 """OUT/.grade-cache.jsonl: how each file was graded, so a rerun grades only what changed.
 
 A rerun after a TA only decided some answers changes no submission, the rubric or the solver, so
-nothing needs grading again. For each file the cache keeps what grading it gave before any
-decision, keyed by sha256 of the file's name and bytes: where that Result's JSON line sits in
-OUT/results.jsonl (with its sha256; the Result of a student with decisions, which differs from
-that line, is kept in the entry itself), or the message of a file that could not be graded. The
-first line holds the fingerprint of everything else grading depends on (`inputs_fingerprint`:
-the grader's code and version, the rubric's bytes, the solver's source, a frozen variants table,
-the libraries' versions): when any of them changes, no entry is used. Decisions are applied after
-the cache, so a rerun shows new decisions at once.
+nothing needs grading again. For each file the cache keeps, keyed by sha256 of the file's name and
+bytes, either the message of a file that could not be graded, or where the student's outputs are
+in this OUT: the sha256 of their final JSON line and where that line is in results.jsonl, the
+Result before any decision when decisions made the final one differ, and what `Settled` holds
+(the digest of the decisions and stale notes applied, the gradebook row, where each review.yaml
+entry is). The first line holds the fingerprint of everything else grading depends on
+(`inputs_fingerprint`: the grader's code and version, the rubric's bytes, the solver's source, a
+frozen variants table, the libraries' versions): when any of them changes, no entry is used.
 
-Each entry also has the sha256 of the final JSON line: when a rerun's line for a file is the same,
-the previous OUT's reports of that student were rendered from it, and they are linked (or copied)
-into the new OUT instead of rendered again, carried over as they are (`reuse_reports`).
+A rerun takes each file that did not change one of two ways (grader.batch.runner):
+- settled: the student's decisions and stale notes are the ones applied before, so every output
+  of theirs is as it was; nothing is read back or rendered: the record points into the previous
+  results.jsonl and review.yaml (copied by the parent, which holds them open as the manifest
+  records them, grader.batch.collect) and the reports are carried over. Only while that
+  review.yaml is exactly what the grader wrote: entries a TA edited are not copied.
+- otherwise the Result before decisions is read back (`provisional_json`), and the decisions are
+  applied afresh, so a rerun shows new decisions at once.
+
+When a student's final line is the one the previous OUT's reports were rendered from, those reports
+are linked (or copied) into the new OUT instead of rendered again, carried over as they are
+(`reuse_reports`).
 
 The cache is only a shortcut: a cache file that is not exactly what the grader wrote (its sha256
 differs from the manifest's), a header of another fingerprint, a damaged entry or a line of
@@ -43,20 +52,32 @@ if TYPE_CHECKING:
 CACHE_NAME = ".grade-cache.jsonl"
 RESULTS_NAME = "results.jsonl"
 REPORTS_FOLDER = "reports"
-FORMAT = 1  # bumped when an entry's layout changes
+FORMAT = 2  # bumped when an entry's layout changes
 HEADER_KIND = "grade batch results cache"
 SOURCE_SUFFIXES = frozenset({".py", ".j2", ".json", ".yaml", ".yml", ".txt", ".md", ".css", ".js"})
 LIBRARIES = ("numpy", "pydantic", "pydantic_core", "yaml", "jinja2", "markdown")  # their output is in OUT
 
 
 @dataclass(frozen=True)
-class Cached:
-    """One file's cached grading: a provisional Result's JSON line, or a problem's message."""
+class Settled:
+    """What a graded student's outputs were, for a rerun that changes nothing they depend on."""
 
-    result: str | None
-    problem: str | None
-    final: str | None  # sha256 of the final JSON line the previous OUT's reports were rendered from
-    result_digest: str | None = None  # sha256 of `result`, when known (it was the final line too)
+    decisions: str  # grader.batch.overrides.decisions_digest of the decisions and stale notes applied
+    row: str  # the StudentRow, as grader.batch.records.row_to_json wrote it
+    reviews: tuple[tuple[int, int, int], ...]  # (question index, offset, length) of each review.yaml entry
+    decided: int
+    stale: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Cached:
+    """One file's cached grading: a problem's message, or where the student's final JSON line is."""
+
+    problem: str | None = None
+    final: str | None = None  # sha256 of the final JSON line (the previous OUT's reports were rendered from it)
+    at: tuple[int, int] | None = None  # (offset, length without the newline) of that line in results.jsonl
+    provisional: str | None = None  # the Result before decisions, when they made the final one differ
+    settled: Settled | None = None
 
 
 @dataclass(frozen=True)
@@ -65,19 +86,19 @@ class CacheEntry:
 
     file: str
     key: str
-    final: str | None = None  # sha256 of the student's final JSON line
-    at: tuple[int, int] | None = None  # (offset, length) of the provisional line in results.jsonl (== final)
-    result: str | None = None  # the provisional line itself, when decisions made the final one differ
     problem: str | None = None
+    final: str | None = None
+    at: tuple[int, int] | None = None
+    provisional: str | None = None
+    settled: list[Any] | None = None  # Settled's fields, the reviews flattened (index, offset, length, ...)
 
     def line(self) -> str:
         if self.problem is not None:
-            fields: list[Any] = [self.file, self.key, None, "problem", self.problem]
-        elif self.result is not None:
-            fields = [self.file, self.key, self.final, "result", self.result]
+            fields: list[Any] = [self.file, self.key, "problem", self.problem]
         else:
             assert self.at is not None
-            fields = [self.file, self.key, self.final, "at", self.at[0], self.at[1]]
+            fields = [self.file, self.key, "graded", self.final, self.at[0], self.at[1], self.provisional,
+                      self.settled]
         return json.dumps(fields) + "\n"  # ASCII: a name that is not UTF-8 is kept as escapes
 
 
@@ -157,6 +178,7 @@ class ResultCache:
     out: Path | None = None
     entries: dict[str, list[Any]] = field(default_factory=dict)
     previous_files: dict[str, str] = field(default_factory=dict)  # the previous manifest: name -> sha256
+    settle: bool = False  # the parent reads the previous results.jsonl and review.yaml as written: Settled is used
     _results: Any = field(default=None, repr=False, compare=False)  # results.jsonl, open in this process
     _pid: int = field(default=0, repr=False, compare=False)
 
@@ -185,7 +207,7 @@ class ResultCache:
                 entry = json.loads(line)
             except ValueError:
                 continue
-            if isinstance(entry, list) and len(entry) >= 5 and isinstance(entry[0], str) and isinstance(entry[1], str):
+            if isinstance(entry, list) and len(entry) >= 4 and isinstance(entry[0], str) and isinstance(entry[1], str):
                 entries[entry[0]] = entry
         return cls(out=out, entries=entries, previous_files=previous.files)
 
@@ -203,23 +225,27 @@ class ResultCache:
         entry = self.entries.get(name)
         if entry is None or entry[1] != key:
             return None
-        final, kind = entry[2], entry[3]
-        if not (final is None or isinstance(final, str)):
+        if entry[2] == "problem":
+            return Cached(problem=entry[3]) if len(entry) == 4 and isinstance(entry[3], str) else None
+        if entry[2] != "graded" or len(entry) != 8:
             return None
-        if kind == "problem" and len(entry) == 5 and isinstance(entry[4], str):
-            return Cached(result=None, problem=entry[4], final=None)
-        if kind == "result" and len(entry) == 5 and isinstance(entry[4], str) and final is not None:
-            return Cached(result=entry[4], problem=None, final=final)
-        if kind == "at" and len(entry) == 6 and final is not None:
-            line = self._results_line(entry[4], entry[5])
-            if line is not None and line_digest(line) == final:
-                return Cached(result=line, problem=None, final=final, result_digest=final)
-        return None
+        _, _, _, final, offset, length, provisional, settled = entry
+        if not (isinstance(final, str) and _counts(offset, length) and isinstance(provisional, (str, type(None)))):
+            return None
+        return Cached(final=final, at=(offset, length), provisional=provisional, settled=_settled(settled))
 
-    def _results_line(self, offset: Any, length: Any) -> str | None:
-        if self.out is None or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0
-                                       for n in (offset, length)):
+    def provisional_json(self, cached: Cached) -> str | None:
+        """The Result before any decision as a JSON line: kept in the entry, or the previous results.jsonl's
+        line when that is it (checked against its sha256); None when it cannot be had."""
+        if cached.provisional is not None:
+            return cached.provisional
+        if cached.at is None or self.out is None:
             return None
+        line = self._results_line(*cached.at)
+        return line if line is not None and line_digest(line) == cached.final else None
+
+    def _results_line(self, offset: int, length: int) -> str | None:
+        assert self.out is not None
         try:
             if self._results is None or self._pid != os.getpid():  # one handle per worker process
                 self._results, self._pid = open(self.out / RESULTS_NAME, "rb"), os.getpid()  # noqa: SIM115
@@ -238,7 +264,7 @@ class ResultCache:
         A carried report is not read: it is neither replaced nor removed, so whatever it holds is kept, and
         the new manifest lists it as the old one did. A report someone changed is found (hashed) when a run
         would replace or remove it (`staging.check_reports`), and that run refuses, as for any file of OUT."""
-        if cached is None or cached.final != final_digest or self.out is None:
+        if cached is None or cached.final is None or cached.final != final_digest or self.out is None:
             return None
         folder = os.path.join(self.out, REPORTS_FOLDER)
         made: list[str] = []
@@ -255,6 +281,23 @@ class ResultCache:
                 made.append(target)
                 digests.append(carried)
         return tuple(digests)
+
+
+def _counts(*numbers: Any) -> bool:
+    return all(isinstance(number, int) and not isinstance(number, bool) and number >= 0 for number in numbers)
+
+
+def _settled(fields: Any) -> Settled | None:
+    """An entry's Settled part, when it is whole."""
+    if not isinstance(fields, list) or len(fields) != 5:
+        return None
+    decisions, row, reviews, decided, stale = fields
+    if not (isinstance(decisions, str) and isinstance(row, str) and isinstance(reviews, list)
+            and len(reviews) % 3 == 0 and _counts(decided, *reviews) and isinstance(stale, list)
+            and all(isinstance(question, str) for question in stale)):
+        return None
+    triples = tuple((reviews[at], reviews[at + 1], reviews[at + 2]) for at in range(0, len(reviews), 3))
+    return Settled(decisions=decisions, row=row, reviews=triples, decided=decided, stale=tuple(stale))
 
 
 def _carry(source: str, target: str, recorded: str) -> FileDigest | str | None:

@@ -22,14 +22,16 @@ arbitrary text), with the few characters YAML does not accept raw escaped as wel
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from json.encoder import encode_basestring  # type: ignore[attr-defined]  # json.dumps(s, ensure_ascii=False), in C
-from typing import IO, Any
+from typing import Any, TypeVar
 
 from grader.batch.overrides import StaleNote, answer_hash
 from grader.reports import points
 from grader.results import Result
 from grader.rubric import LoadedRubric
+
+Entry = TypeVar("Entry")
 
 # Characters JSON leaves raw but YAML refuses (C1 controls, DEL, BOM, non-characters) or reads as line
 # breaks inside quotes (NEL, LS, PS): written as \uXXXX, which both YAML and JSON understand.
@@ -130,17 +132,19 @@ def _answer_lines(answer: str | None) -> str:
     return text
 
 
-def write_review(stream: IO[str], rubric: LoadedRubric, entries: Iterable[tuple[int, str]], count: int) -> None:
-    """Write review.yaml: the header, then the entries (already sorted by question, student)."""
-    stream.write(HEADER.format(assignment=rubric.id, count=count))
+def write_review(write: Callable[[str], None], rubric: LoadedRubric, entries: Iterable[tuple[int, Entry]], count: int,
+                 write_entry: Callable[[Entry], None]) -> None:
+    """Write review.yaml with `write`: the header, then the entries (already sorted by question, student), each
+    by `write_entry` (it has the entry's text), under its question's heading."""
+    write(HEADER.format(assignment=rubric.id, count=count))
     questions = list(rubric.questions.values())
     current = None
-    for index, text in entries:
+    for index, entry in entries:
         if index != current:
             current = index
             question = questions[index]
             title = f": {' '.join(question.title.split())}" if question.title else ""
-            stream.write(f"\n# ---- {question.id}{title} ({points(question.points)} point{'' if question.points == 1 else 's'})\n")
-        stream.write(text)
+            write(f"\n# ---- {question.id}{title} ({points(question.points)} point{'' if question.points == 1 else 's'})\n")
+        write_entry(entry)
     if count == 0:
-        stream.write("[]\n")
+        write("[]\n")

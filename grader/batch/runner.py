@@ -18,12 +18,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.batch.collect import Spill, spill_record
+from grader.batch.collect import PREVIOUS_RESULTS, PREVIOUS_REVIEW, Spill, spill_record
 from grader.batch.manifest import FileDigest, file_digest
-from grader.batch.overrides import Overrides, StaleNote, apply_decisions
-from grader.batch.records import Graded, Problem, compact_row
+from grader.batch.overrides import Overrides, StaleNote, apply_decisions, decisions_digest
+from grader.batch.records import Graded, Problem, compact_row, row_from_json, row_to_json
 from grader.batch.review import review_entries
-from grader.batch.result_cache import ResultCache, line_digest, submission_key
+from grader.batch.result_cache import Cached, ResultCache, line_digest, submission_key
 from grader.errors import GraderError, SubmissionError
 from grader.grading import check_assignment, grade_submission
 from grader.reports import render_result
@@ -104,51 +104,61 @@ def grade_chunk(chunk: list[tuple[str, str]]) -> list[Graded | Problem]:
 
 def grade_one(path: str, name: str) -> tuple[Graded | Problem, dict[str, str] | None]:
     """One file -> its record and rendered reports ({} when the previous run's are reused); never raises
-    for a problem with the file. A file the result cache knows is not graded again."""
+    for a problem with the file. A file the result cache knows is not graded again, and a student it
+    settles (nothing their outputs depend on changed) is not even read back: the record points into the
+    previous OUT."""
     assert _rubric is not None and _setup is not None
     key = None
     try:
         data = _submission_bytes(path) if _setup.keyed else None
         key = submission_key(name, data) if data is not None else None
-        cached = _setup.cache.get(name, key) if key is not None and _setup.cache is not None else None
+        cache = _setup.cache
+        cached = cache.get(name, key) if key is not None and cache is not None else None
         if cached is not None and cached.problem is not None:
             return Problem(name, cached.problem, key), None
-        if cached is not None and cached.result is not None:
-            provisional = Result.model_validate_json(cached.result)
+        if cached is not None and cached.settled is not None and cache is not None and cache.settle:
+            record = _settled_record(name, key, cached)
+            if record is not None:
+                return record, {}
+        provisional_json = cache.provisional_json(cached) if cached is not None and cache is not None else None
+        if provisional_json is not None:
+            provisional = Result.model_validate_json(provisional_json)
         else:
             submission, warnings = (parse_submission(load_yaml_bytes(data, shown(path), SubmissionError), str(path))
                                     if data is not None else load_submission(path))
             check_assignment(submission, _rubric, name)
             provisional = (Result.model_validate_json(_setup.recorded[name]) if _setup.recorded is not None
                            else grade_submission(submission, _rubric, warnings=warnings))
-        decisions = _overrides.by_student.get(provisional.student.id) if _overrides is not None else None
+        student_id = provisional.student.id
+        decisions = _overrides.by_student.get(student_id) if _overrides is not None else None
+        notes = _overrides.stale_notes.get(student_id) if _overrides is not None else None
         result, stale_decisions = apply_decisions(provisional, decisions, _rubric)
-        stale = dict(_overrides.stale_notes.get(provisional.student.id, {})) if _overrides is not None else {}
+        stale = dict(notes or {})
         stale.update({qid: StaleNote(decision.score, decision.comment) for qid, decision in stale_decisions.items()})
-        if result is provisional and cached is not None and cached.result is not None:
-            json_line = cached.result  # the very line it was read from (a Result's JSON reads back exactly)
-            final_digest = cached.result_digest or line_digest(json_line)
+        if result is provisional and provisional_json is not None:
+            json_line = provisional_json  # the very line it was read from (a Result's JSON reads back exactly)
+            final_digest = cached.final if cached is not None and cached.provisional is None else line_digest(json_line)
         else:
             json_line = result.to_json()
             final_digest = line_digest(json_line) if key is not None else None
         reports = None
         reused = None
         if _setup.reports_folder is not None:
-            targets = {report_format: os.path.join(_setup.reports_folder, f"{result.student.id}{suffix}")
-                       for report_format, suffix in REPORT_SUFFIXES.items()}
-            reused = (_setup.cache.reuse_reports(cached, final_digest, targets)
-                      if final_digest is not None and _setup.cache is not None else None)
+            reused = (cache.reuse_reports(cached, final_digest, _report_targets(student_id))
+                      if final_digest is not None and cache is not None else None)
             reports = {} if reused is not None else {
                 report_format: render_result(result, report_format, title=_rubric.rubric.title, titles=_titles)
                 for report_format in REPORT_SUFFIXES}
         provisional_line = None
         if key is not None and result is not provisional:  # the cache keeps the Result before the decisions
-            provisional_line = cached.result if cached is not None and cached.result is not None else provisional.to_json()
-        record = Graded(file=name, row=compact_row(result, _rubric), json_line=json_line,
+            provisional_line = provisional_json if provisional_json is not None else provisional.to_json()
+        row = compact_row(result, _rubric)
+        record = Graded(file=name, row=row, json_line=json_line,
                         reviews=review_entries(provisional, result, _rubric, stale),
                         decided=len(decisions or {}) - len(stale_decisions), stale=tuple(sorted(stale)),
                         cache_key=key, final_digest=final_digest, provisional=provisional_line,
-                        report_digests=reused or ())
+                        report_digests=reused or (), row_json=row_to_json(row) if key is not None else None,
+                        decisions=decisions_digest(decisions, notes))
         return record, reports
     except GraderError as exc:
         if exc.path in (path, shown(path)):
@@ -158,6 +168,40 @@ def grade_one(path: str, name: str) -> tuple[Graded | Problem, dict[str, str] | 
     except Exception as exc:  # noqa: BLE001 - one broken file must never stop the batch
         return Problem(name, shown(f"{name}: the grader failed on this file ({type(exc).__name__}: {exc}); "
                                    "please report this as a bug, with the file")), None
+
+
+def _settled_record(name: str, key: str, cached: Cached) -> Graded | None:
+    """The record of a student whose outputs are the previous run's, unchanged: the same file (key), under the
+    same rubric, solver and grader (the cache's fingerprint), with the same decisions and stale notes, and
+    reports that can be carried over. Its texts are referenced where the previous OUT has them; None when
+    any of that does not hold (the student is then taken through grade_one's other path)."""
+    assert _setup is not None and _setup.cache is not None and cached.settled is not None and cached.at is not None
+    settled = cached.settled
+    try:
+        row = row_from_json(settled.row)
+    except (ValueError, TypeError):
+        return None
+    decisions = _overrides.by_student.get(row.id) if _overrides is not None else None
+    notes = _overrides.stale_notes.get(row.id) if _overrides is not None else None
+    if decisions_digest(decisions, notes) != settled.decisions:
+        return None
+    reused: tuple[FileDigest, ...] | None = ()
+    if _setup.reports_folder is not None:
+        reused = _setup.cache.reuse_reports(cached, cached.final, _report_targets(row.id))
+        if reused is None:
+            return None
+    offset, length = cached.at
+    return Graded(file=name, row=row, json_line="", reviews=(), decided=settled.decided, stale=settled.stale,
+                  cache_key=key, final_digest=cached.final, provisional=cached.provisional, report_digests=reused,
+                  spilled=((offset, length + 1, PREVIOUS_RESULTS),
+                           tuple((index, (at, size, PREVIOUS_REVIEW)) for index, at, size in settled.reviews), None),
+                  row_json=settled.row, decisions=settled.decisions)
+
+
+def _report_targets(student_id: str) -> dict[str, str]:
+    assert _setup is not None and _setup.reports_folder is not None
+    return {report_format: os.path.join(_setup.reports_folder, f"{student_id}{suffix}")
+            for report_format, suffix in REPORT_SUFFIXES.items()}
 
 
 def _submission_bytes(path: str) -> bytes | None:

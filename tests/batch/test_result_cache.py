@@ -156,9 +156,10 @@ def test_a_cache_entry_that_no_longer_matches_results_jsonl_is_graded_again(tmp_
     results = out / "results.jsonl"
     results.write_text(results.read_text(encoding="utf-8").replace('"score":', '"score" :', 1), encoding="utf-8")
     first = json.loads(results.read_text(encoding="utf-8").splitlines()[0])["student"]["id"]
-    damaged = [entry for entry in cache.entries.values() if entry[3] == "at" and entry[4] == 0]
+    damaged = [entry for entry in cache.entries.values() if entry[2] == "graded" and entry[4] == 0]
     assert damaged, first
-    assert cache.get(damaged[0][0], damaged[0][1]) is None  # its line of results.jsonl is not the one recorded
+    cached = cache.get(damaged[0][0], damaged[0][1])
+    assert cached is not None and cache.provisional_json(cached) is None  # its line is not the one recorded
 
 
 def test_no_reports_then_reports_renders_every_report(tmp_path: Path, gradings: list[str]) -> None:
@@ -188,3 +189,59 @@ def test_a_report_someone_edited_is_kept_and_never_replaced_unseen(tmp_path: Pat
     with pytest.raises(UsageError, match=r"reports/s2004\.md changed after `grade batch` wrote it"):
         batch(folder, out)
     assert report.read_bytes() == edited
+
+
+def test_a_rerun_that_changes_nothing_settles_every_student_from_the_previous_out(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Same files, rubric and decisions: no student's result is read back, rebuilt or rendered; OUT is the same."""
+    folder, out = write_class(tmp_path / "class"), tmp_path / "out"
+    batch(folder, out)
+    decisions = tmp_path / "decisions.yaml"
+    decide_text_answers(out, decisions)
+    batch(folder, out, RUBRIC_PATH, decisions)
+    before = read_tree(out)
+    rebuilt = student_ids_passed_to(monkeypatch, "review_entries")
+    renders = student_ids_passed_to(monkeypatch, "render_result")
+
+    batch(folder, out, RUBRIC_PATH, decisions)
+
+    assert rebuilt == [] and renders == []
+    assert read_tree(out) == before
+
+
+def test_a_review_yaml_a_ta_edited_settles_no_one_and_its_decision_is_applied(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder, out, fresh = write_class(tmp_path / "class"), tmp_path / "out", tmp_path / "fresh"
+    batch(folder, out)
+    review = out / "review.yaml"
+    text = review.read_text(encoding="utf-8")
+    review.write_text(text.replace("  score:\n", "  score: 0\n  comment: \"Seen.\"\n", 1), encoding="utf-8")
+    decided = tmp_path / "decided.yaml"
+    shutil.copyfile(review, decided)
+    rebuilt = student_ids_passed_to(monkeypatch, "review_entries")
+
+    batch(folder, out)
+
+    assert len(rebuilt) == graded_files(out)  # its entries are not copied from the edited file
+    assert '"comment":"Seen."' in (out / "results.jsonl").read_text(encoding="utf-8")
+    batch(folder, fresh, RUBRIC_PATH, decided)
+    assert {name: data for name, data in read_tree(out).items() if not name.startswith(".grade-")} == \
+        {name: data for name, data in read_tree(fresh).items() if not name.startswith(".grade-")}
+
+
+def test_a_review_yaml_edited_during_the_run_is_never_replaced_unseen(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder, out = write_class(tmp_path / "class"), tmp_path / "out"
+    batch(folder, out)
+    review = out / "review.yaml"
+    real = runner.grade_chunk
+
+    def editing(chunk):  # a TA saves review.yaml while the rerun grades
+        with open(review, "a", encoding="utf-8") as stream:
+            stream.write("# decided later\n")
+        return real(chunk)
+
+    monkeypatch.setattr(runner, "grade_chunk", editing)
+    with pytest.raises(UsageError, match="review.yaml changed while `grade batch` was running; nothing was replaced"):
+        batch(folder, out)
+    assert review.read_text(encoding="utf-8").endswith("# decided later\n")
