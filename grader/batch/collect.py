@@ -232,6 +232,7 @@ class Student(NamedTuple):
     provisional: SpillRef | None = None  # the Result before decisions, when they changed it
     row_json: str | None = None  # the row as the result cache keeps it (grader.batch.records.row_to_json)
     decisions: str = ""  # grader.batch.overrides.decisions_digest of what was applied
+    carried: tuple[str, ...] = ()  # report files carried over from the previous OUT
 
 
 @dataclass
@@ -264,7 +265,7 @@ class Collector:
         student = Student(file=record.file, row=record.row, result=result, reviews=reviews,
                           decided=record.decided, stale=record.stale, cache_key=record.cache_key,
                           final_digest=record.final_digest, provisional=provisional, row_json=record.row_json,
-                          decisions=record.decisions)
+                          decisions=record.decisions, carried=record.carried)
         self._students.setdefault(record.row.id.casefold(), []).append(student)
 
     def finish(self) -> Collected:

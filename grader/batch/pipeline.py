@@ -29,10 +29,10 @@ from grader.batch.manifest import Manifest, forget_digests, open_as_recorded, re
 from grader.batch.overrides import Overrides, load_overrides, merge_overrides
 from grader.batch.progress import Progress
 from grader.batch.records import Problem
-from grader.batch.result_cache import RESULTS_NAME, CacheEntry, ResultCache, inputs_fingerprint, write_cache
+from grader.batch.result_cache import REPORTS_FOLDER, RESULTS_NAME, CacheEntry, ResultCache, inputs_fingerprint, write_cache
 from grader.batch.review import write_review
 from grader.batch.runner import WorkerSetup, discover, grade_files
-from grader.batch.staging import check_output, check_reports, clean_leftovers, staged_folder
+from grader.batch.staging import carry_folder, check_output, check_reports, clean_leftovers, staged_folder
 from grader.batch.summary import ClassSummary, summarise
 from grader.errors import OverridesError, UsageError
 from grader.reports import environment, render_template
@@ -103,8 +103,10 @@ def run_batch(options: BatchOptions) -> BatchOutcome:
                 _previous_texts(options.out, previous if fingerprint is not None else None) as texts:
             collector, collected, summary = _grade(options, staging.path, rubric, overrides, found, previous,
                                                    fingerprint, texts)
+            staging.carried = {f"{REPORTS_FOLDER}/{name}": previous.files[f"{REPORTS_FOLDER}/{name}"]
+                               for student in collected.students for name in student.carried} if previous else {}
             if previous is not None:
-                check_reports(options.out, previous)  # those this run replaces or removes (it carries the others)
+                check_reports(options.out, previous, staging.carried)  # those this run replaces or removes
             for source in sources:
                 source.check_students({student.row.id for student in collected.students}, collected.shared_ids)
             _check_unchanged(options.out, texts)
@@ -135,6 +137,7 @@ def _grade(options: BatchOptions, staging: Path, rubric: LoadedRubric, overrides
              if fingerprint is not None and previous is not None else None)
     if cache is not None:
         cache.settle = bool(texts)
+        cache.carry = options.reports and carry_folder(options.out)
     setup = WorkerSetup(rubric_path=str(options.rubric), overrides=overrides,
                         reports_folder=str(reports) if options.reports else None, recorded=options.recorded,
                         cache=cache or None, keyed=fingerprint is not None, scratch=str(staging))

@@ -58,6 +58,7 @@ class Graded(NamedTuple):
     final_digest: str | None = None  # sha256 of json_line
     provisional: str | None = None  # the Result before decisions, when they changed it (for the cache)
     report_digests: tuple[tuple[int, int, int, int, str], ...] = ()  # reports written (grader.batch.manifest.FileDigest)
+    carried: tuple[str, ...] = ()  # the previous OUT's reports of this student, carried over as they are
     spilled: tuple[Any, ...] | None = None  # where a worker wrote json_line, reviews, provisional (grader.batch.collect)
     row_json: str | None = None  # `row` as the result cache keeps it (`row_to_json`)
     decisions: str = ""  # grader.batch.overrides.decisions_digest of the decisions and stale notes applied

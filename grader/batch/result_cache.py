@@ -20,8 +20,8 @@ A rerun takes each file that did not change one of two ways (grader.batch.runner
   applied afresh, so a rerun shows new decisions at once.
 
 When a student's final line is the one the previous OUT's reports were rendered from, those reports
-are linked (or copied) into the new OUT instead of rendered again, carried over as they are
-(`reuse_reports`).
+are not rendered again: they are carried over as they are, in the previous reports folder, which
+becomes the new one (`reuse_reports`, grader.batch.staging).
 
 The cache is only a shortcut: a cache file that is not exactly what the grader wrote (its sha256
 differs from the manifest's), a header of another fingerprint, a damaged entry or a line of
@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import grader
-from grader.batch.manifest import FileDigest, Manifest, file_digest, hash_regular_file
+from grader.batch.manifest import Manifest
 from grader.safe_files import open_own_regular_file
 
 if TYPE_CHECKING:
@@ -179,6 +179,7 @@ class ResultCache:
     entries: dict[str, list[Any]] = field(default_factory=dict)
     previous_files: dict[str, str] = field(default_factory=dict)  # the previous manifest: name -> sha256
     settle: bool = False  # the parent reads the previous results.jsonl and review.yaml as written: Settled is used
+    carry: bool = False  # this run writes reports and the previous OUT has a reports folder to carry them in
     _results: Any = field(default=None, repr=False, compare=False)  # results.jsonl, open in this process
     _pid: int = field(default=0, repr=False, compare=False)
 
@@ -254,33 +255,21 @@ class ResultCache:
         except (OSError, UnicodeDecodeError):
             return None
 
-    def reuse_reports(self, cached: Cached | None, final_digest: str,
-                      targets: dict[str, str]) -> tuple[FileDigest, ...] | None:
-        """Link (or copy) the previous OUT's reports of this student to `targets` (format -> path) when they were
-        rendered from this very final line: the files the previous manifest lists, carried over as they are.
-        Their identities with the digests that manifest records (for this run's manifest); None, and nothing
-        written, when they cannot all be reused.
+    def reuse_reports(self, cached: Cached | None, final_digest: str, names: tuple[str, ...]) -> tuple[str, ...] | None:
+        """`names` (this student's report files) when the previous OUT's reports were rendered from this very final
+        line and are all there, listed in its manifest, as regular files: they are carried over into the new OUT as
+        they are (the swap moves the previous reports folder over, grader.batch.staging); None otherwise.
 
-        A carried report is not read: it is neither replaced nor removed, so whatever it holds is kept, and
-        the new manifest lists it as the old one did. A report someone changed is found (hashed) when a run
-        would replace or remove it (`staging.check_reports`), and that run refuses, as for any file of OUT."""
-        if cached is None or cached.final is None or cached.final != final_digest or self.out is None:
+        A carried report is not read: it is neither replaced nor removed, so whatever it holds is kept, and the new
+        manifest lists it as the old one did. A report someone changed is found (hashed) when a run would replace
+        or remove it (`staging.check_reports`), and that run refuses, as for any file of OUT."""
+        if not self.carry or cached is None or cached.final is None or cached.final != final_digest or self.out is None:
             return None
         folder = os.path.join(self.out, REPORTS_FOLDER)
-        made: list[str] = []
-        digests: list[FileDigest] = []
-        for target in targets.values():
-            name = os.path.basename(target)
-            recorded = self.previous_files.get(f"{REPORTS_FOLDER}/{name}")
-            carried = _carry(os.path.join(folder, name), target, recorded) if recorded is not None else None
-            if carried is None:
-                for path in made:
-                    os.unlink(path)
+        for name in names:
+            if f"{REPORTS_FOLDER}/{name}" not in self.previous_files or not _regular(os.path.join(folder, name)):
                 return None
-            if carried != "taken":
-                made.append(target)
-                digests.append(carried)
-        return tuple(digests)
+        return names
 
 
 def _counts(*numbers: Any) -> bool:
@@ -300,41 +289,11 @@ def _settled(fields: Any) -> Settled | None:
     return Settled(decisions=decisions, row=row, reviews=triples, decided=decided, stale=tuple(stale))
 
 
-def _carry(source: str, target: str, recorded: str) -> FileDigest | str | None:
-    """Link `source` to `target` when it is a regular file; its identity with the digest `recorded`; "taken"
-    when `target` exists (a file with the same student id came first: both become problems anyway); None
-    (nothing left behind) otherwise. On a file system without hard links, a copy, hashed like any new file."""
+def _regular(path: str) -> bool:
     try:
-        os.link(source, target, follow_symlinks=False)
-    except FileExistsError:
-        return "taken"
+        return stat.S_ISREG(os.lstat(path).st_mode)
     except OSError:
-        if not stat.S_ISREG(_lstat_mode(source)):
-            return None
-        try:
-            shutil.copyfile(source, target, follow_symlinks=False)
-        except OSError:
-            return None
-        copied = hash_regular_file(target)
-        if copied is None or copied[4] != recorded:
-            os.unlink(target)
-            return None
-        return copied
-    try:
-        info = os.lstat(target)
-    except OSError:
-        return None
-    if not stat.S_ISREG(info.st_mode):  # a link, a FIFO: not a report
-        os.unlink(target)
-        return None
-    return file_digest(info, recorded)
-
-
-def _lstat_mode(path: str) -> int:
-    try:
-        return os.lstat(path).st_mode
-    except OSError:
-        return 0
+        return False
 
 
 def write_cache(folder: Path, fingerprint: str, entries: Iterable[CacheEntry]) -> None:

@@ -144,7 +144,7 @@ def grade_one(path: str, name: str) -> tuple[Graded | Problem, dict[str, str] | 
         reports = None
         reused = None
         if _setup.reports_folder is not None:
-            reused = (cache.reuse_reports(cached, final_digest, _report_targets(student_id))
+            reused = (cache.reuse_reports(cached, final_digest, _report_names(student_id))
                       if final_digest is not None and cache is not None else None)
             reports = {} if reused is not None else {
                 report_format: render_result(result, report_format, title=_rubric.rubric.title, titles=_titles)
@@ -157,7 +157,7 @@ def grade_one(path: str, name: str) -> tuple[Graded | Problem, dict[str, str] | 
                         reviews=review_entries(provisional, result, _rubric, stale),
                         decided=len(decisions or {}) - len(stale_decisions), stale=tuple(sorted(stale)),
                         cache_key=key, final_digest=final_digest, provisional=provisional_line,
-                        report_digests=reused or (), row_json=row_to_json(row) if key is not None else None,
+                        carried=reused or (), row_json=row_to_json(row) if key is not None else None,
                         decisions=decisions_digest(decisions, notes))
         return record, reports
     except GraderError as exc:
@@ -185,23 +185,21 @@ def _settled_record(name: str, key: str, cached: Cached) -> Graded | None:
     notes = _overrides.stale_notes.get(row.id) if _overrides is not None else None
     if decisions_digest(decisions, notes) != settled.decisions:
         return None
-    reused: tuple[FileDigest, ...] | None = ()
+    reused: tuple[str, ...] | None = ()
     if _setup.reports_folder is not None:
-        reused = _setup.cache.reuse_reports(cached, cached.final, _report_targets(row.id))
+        reused = _setup.cache.reuse_reports(cached, cached.final, _report_names(row.id))
         if reused is None:
             return None
     offset, length = cached.at
     return Graded(file=name, row=row, json_line="", reviews=(), decided=settled.decided, stale=settled.stale,
-                  cache_key=key, final_digest=cached.final, provisional=cached.provisional, report_digests=reused,
+                  cache_key=key, final_digest=cached.final, provisional=cached.provisional, carried=reused,
                   spilled=((offset, length + 1, PREVIOUS_RESULTS),
                            tuple((index, (at, size, PREVIOUS_REVIEW)) for index, at, size in settled.reviews), None),
                   row_json=settled.row, decisions=settled.decisions)
 
 
-def _report_targets(student_id: str) -> dict[str, str]:
-    assert _setup is not None and _setup.reports_folder is not None
-    return {report_format: os.path.join(_setup.reports_folder, f"{student_id}{suffix}")
-            for report_format, suffix in REPORT_SUFFIXES.items()}
+def _report_names(student_id: str) -> tuple[str, ...]:
+    return tuple(f"{student_id}{suffix}" for suffix in REPORT_SUFFIXES.values())
 
 
 def _submission_bytes(path: str) -> bytes | None:

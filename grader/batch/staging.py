@@ -5,14 +5,18 @@ filesystem, so the renames are atomic), with a marker file that names the grader
 ends without an exception the manifest is written, the previous OUT is renamed away, every entry
 of it that its manifest does not list (a roster, the exports, a TA's notes, sub-folders) is moved
 into the new folder, the new folder is renamed into place, and what is left of the old one (the
-grader's own files, nothing else) is deleted. On any exception (Ctrl-C and SIGTERM included) the
-temporary folder is removed and the previous OUT is left exactly as it was.
+grader's own files, nothing else) is deleted. When the run carries reports over (grader.batch.result_cache),
+the old reports folder becomes the new one instead: the old versions of the reports this run wrote,
+and those of students no longer graded, are moved aside into the old folder, the new reports take
+their places, and the folder moves over, all by renames, so 10,000 reports that did not change are
+neither copied nor linked. On any exception (Ctrl-C and SIGTERM included) the temporary folder is
+removed and the previous OUT is left exactly as it was (a swap that fails half-way undoes its renames).
 
 `check_output` decides, before any work, whether OUT may be replaced at all (a file the grader
 wrote and someone changed since is never replaced); the reports are checked after grading, before
 anything is replaced (`check_reports`), since only then is it known which of them the run carries
-over as they are (linked, see grader.batch.result_cache) and which it replaces or removes. `clean_leftovers` removes the temporary folders a killed run left beside OUT, and only
-those it can prove are its own. All of it runs under the OUT lock (grader.batch.lock).
+over as they are and which it replaces or removes. `clean_leftovers` removes the temporary folders
+a killed run left beside OUT, and only those it can prove are its own. All of it runs under the OUT lock (grader.batch.lock).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import shutil
 import signal
 import stat
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +42,7 @@ MARKER_TEXT = "grade batch: a temporary output folder; a run of `grade batch` re
 EDITABLE = frozenset({"review.yaml"})  # a TA types decisions into it; they are read back before it is replaced
 CHECKED_LATER = REPORTS_FOLDER + "/"  # by `check_reports`, after grading
 REBUILT = frozenset({CACHE_NAME})  # used only while it is exactly as written (result_cache checks), else rebuilt
+REPLACED_FOLDER = ".grade-replaced"  # inside the old OUT during a swap: the reports this run replaced or removed
 LISTED = 10  # names shown in one message
 
 
@@ -49,6 +54,7 @@ class Staging:
     kept: list[str] = field(default_factory=list)  # entries of the old OUT moved into the new one
     stale_exports: list[str] = field(default_factory=list)  # exports made from the previous results
     left_behind: str | None = None  # the old folder, when it held something that appeared during the run
+    carried: dict[str, str] = field(default_factory=dict)  # reports/NAME -> sha256: the old OUT's, carried over
 
 
 def check_output(out: Path, source: Path) -> Manifest | None:
@@ -77,12 +83,16 @@ def check_output(out: Path, source: Path) -> Manifest | None:
     return manifest
 
 
-def check_reports(out: Path, manifest: Manifest) -> None:
+def carry_folder(out: Path) -> bool:
+    """True when OUT has a reports folder of its own (not a link) that a run can carry reports over in."""
+    return _real_folder(out / REPORTS_FOLDER)
+
+
+def check_reports(out: Path, manifest: Manifest, carried: Collection[str]) -> None:
     """The second half of `check_output`, after grading: refuse when a report the grader wrote was changed
-    and this run replaces or removes it. The reports the workers carried over into the new OUT (linked, with
-    the digest the manifest records, remembered) are kept whatever they hold, so this hashes only the others:
-    the reports rendered again, and those of students no longer in the class."""
-    changed = _changed_files(out, manifest, lambda name: name.startswith(CHECKED_LATER))
+    and this run replaces or removes it. The `carried` reports are kept whatever they hold, so this hashes
+    only the others: the reports rendered again, and those of students no longer in the class."""
+    changed = _changed_files(out, manifest, lambda name: name.startswith(CHECKED_LATER) and name not in carried)
     if changed:
         _refuse(out, changed)
 
@@ -149,6 +159,7 @@ def staged_folder(out: Path, previous: Manifest | None) -> Iterator[Staging]:
         (staging.path / STAGING_MARKER).write_text(MARKER_TEXT, encoding="utf-8")
         yield staging
         manifest = build_manifest(staging.path, exclude=frozenset({STAGING_MARKER}))
+        manifest.files.update(staging.carried)
         with _signals_held():
             _swap(staging, out, previous, manifest)
     except BaseException:
@@ -160,14 +171,22 @@ def staged_folder(out: Path, previous: Manifest | None) -> Iterator[Staging]:
 
 
 def _swap(staging: Staging, out: Path, previous: Manifest | None, manifest: Manifest) -> None:
-    """Move the old OUT's foreign entries into the new folder, then the new folder into place."""
+    """Move the old OUT's foreign entries into the new folder, then the new folder into place. With reports carried
+    over, the old reports folder becomes the new one: this run's reports replace the old versions in it."""
     if not os.path.lexists(out):
         write_manifest(staging.path, manifest)
         (staging.path / STAGING_MARKER).unlink()
         os.rename(staging.path, out)
         return
     previous = previous or Manifest()
-    foreign = _merge_into(_foreign_entries(out, previous), out, staging.path)
+    carrying = bool(staging.carried)
+    if carrying and not carry_folder(out):
+        raise UsageError(f"{REPORTS_FOLDER}/ was replaced while `grade batch` was running; nothing was replaced",
+                         path=shown(out), hint="run again")
+    foreign = _merge_into(_foreign_entries(out, previous, REPORTS_FOLDER if carrying else None), out, staging.path)
+    if carrying:  # its entries the manifest does not list stay in it, and so are kept
+        foreign = sorted(foreign + [f"{REPORTS_FOLDER}/{name}" for name in os.listdir(out / REPORTS_FOLDER)
+                                    if f"{REPORTS_FOLDER}/{name}" not in previous.files])
     clashes = [name for name in foreign if os.path.lexists(staging.path / name)]
     if clashes:
         raise UsageError(f"{_listing(clashes)} in this folder {'was' if len(clashes) == 1 else 'were'} not written "
@@ -181,28 +200,63 @@ def _swap(staging: Staging, out: Path, previous: Manifest | None, manifest: Mani
     old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
     os.rmdir(old)  # only the unique name is wanted
     os.rename(out, old)
-    moved: list[str] = []
+    moved: list[tuple[Path, Path]] = []  # renames done, undone in reverse order if the swap fails
+    replaced: dict[str, str] = {}  # the old reports this run replaces or removes, moved aside: name in old -> sha256
     try:
         for name in foreign:
+            if carrying and name.startswith(CHECKED_LATER):
+                continue  # moves with the folder
             target = staging.path / name
             target.parent.mkdir(parents=True, exist_ok=True)
-            os.rename(old / name, target)
-            moved.append(name)
+            _rename(old / name, target, moved)
+        if carrying:
+            replaced = _carry_reports(old, staging.path, previous, staging.carried, moved)
         os.rename(staging.path, out)
     except BaseException:
-        for name in reversed(moved):
-            os.rename(staging.path / name, old / name)
+        for source, target in reversed(moved):
+            os.rename(target, source)
         os.rename(old, out)
         raise
     staging.kept = [name + "/" if _real_folder(out / name) else name for name in foreign]
     staging.stale_exports = sorted(manifest.exports)
-    _remove_listed(old, previous)
+    listed = {name: digest for name, digest in previous.files.items() if not (carrying and name.startswith(CHECKED_LATER))}
+    _remove_listed(old, Manifest(files={**listed, **replaced}))
     if os.path.lexists(old):
         staging.left_behind = old.name
 
 
-def _foreign_entries(folder: Path, manifest: Manifest) -> list[str]:
-    """Entries of `folder` its manifest does not list (whole sub-folders when nothing inside is listed)."""
+def _rename(source: Path, target: Path, moved: list[tuple[Path, Path]]) -> None:
+    os.rename(source, target)
+    moved.append((source, target))
+
+
+def _carry_reports(old: Path, new: Path, previous: Manifest, carried: Collection[str],
+                   moved: list[tuple[Path, Path]]) -> dict[str, str]:
+    """Make the old OUT's reports folder the new one: the old versions of this run's reports, and the reports of
+    students no longer graded, are moved aside (inside `old`, where they are deleted with it), this run's reports
+    take their places, and the folder moves into `new`. Every step is a rename, recorded in `moved`. The reports
+    moved aside, by their names in `old`, with the sha256 the previous manifest records."""
+    kept, written, aside = old / REPORTS_FOLDER, new / REPORTS_FOLDER, old / REPLACED_FOLDER
+    os.mkdir(aside)
+    replaced: dict[str, str] = {}
+    rendered = set(os.listdir(written))
+    gone = [name[len(CHECKED_LATER):] for name in previous.files
+            if name.startswith(CHECKED_LATER) and name not in carried and name[len(CHECKED_LATER):] not in rendered]
+    for name in sorted(rendered) + gone:
+        recorded = previous.files.get(CHECKED_LATER + name)
+        if recorded is not None and os.path.lexists(kept / name):
+            _rename(kept / name, aside / name, moved)
+            replaced[f"{REPLACED_FOLDER}/{name}"] = recorded
+        if name in rendered:
+            _rename(written / name, kept / name, moved)
+    _rename(written, aside / "rendered", moved)  # (empty now)
+    _rename(kept, written, moved)
+    return replaced
+
+
+def _foreign_entries(folder: Path, manifest: Manifest, skip: str | None = None) -> list[str]:
+    """Entries of `folder` its manifest does not list (whole sub-folders when nothing inside is listed);
+    not looking into the sub-folder `skip`."""
     listed = set(manifest.files) | {MANIFEST_NAME}
     parents = {"/".join(name.split("/")[:depth]) for name in listed for depth in range(1, name.count("/") + 1)}
     foreign: list[str] = []
@@ -211,7 +265,7 @@ def _foreign_entries(folder: Path, manifest: Manifest) -> list[str]:
         prefix = pending.pop()
         for entry in sorted(os.scandir(folder / prefix) if prefix else os.scandir(folder), key=lambda e: e.name):
             name = prefix + entry.name
-            if name == MANIFEST_NAME or name in EDITABLE or name in REBUILT:
+            if name == MANIFEST_NAME or name in EDITABLE or name in REBUILT or name == skip:
                 continue
             if name in listed:
                 if _entry_digest(entry) != manifest.files[name]:

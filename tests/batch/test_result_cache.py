@@ -245,3 +245,48 @@ def test_a_review_yaml_edited_during_the_run_is_never_replaced_unseen(
     with pytest.raises(UsageError, match="review.yaml changed while `grade batch` was running; nothing was replaced"):
         batch(folder, out)
     assert review.read_text(encoding="utf-8").endswith("# decided later\n")
+
+
+@pytest.mark.parametrize("failing", [1, 2, 7, -2, -1])  # a rename while carrying the reports over fails
+def test_a_swap_that_fails_while_carrying_reports_puts_everything_back(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing: int) -> None:
+    import grader.batch.staging as staging
+
+    folder, out = write_class(tmp_path / "class"), tmp_path / "out"
+    batch(folder, out)
+    (out / "reports" / "notes.txt").write_text("mine", encoding="utf-8")
+    changed = folder / "section-1" / "student-04.yaml"  # s2004's reports are rendered again, the others carried
+    changed.write_text(changed.read_text(encoding="utf-8").replace("Student 04", "Student Four"), encoding="utf-8")
+    (folder / "section-2" / "student-05.yaml").unlink()  # s2005's reports go
+    before = read_tree(out)
+    renames: list[tuple[Path, Path]] = []
+    real = staging._rename
+
+    def counting(source: Path, target: Path, moved: list[tuple[Path, Path]]) -> None:
+        renames.append((source, target))
+        real(source, target, moved)
+
+    monkeypatch.setattr(staging, "_rename", counting)
+    batch(folder, tmp_path / "dry-run")  # (a first OUT: no swap, no renames)
+    shutil.copytree(out, tmp_path / "copy", symlinks=True)
+    batch(folder, tmp_path / "copy")  # how many renames a swap like the one below makes
+    count = len(renames)
+    assert count >= 7
+    renames.clear()
+    stop = failing if failing > 0 else count + 1 + failing
+
+    def failing_rename(source: Path, target: Path, moved: list[tuple[Path, Path]]) -> None:
+        renames.append((source, target))
+        if len(renames) == stop:
+            raise OSError(5, "Input/output error")
+        real(source, target, moved)
+
+    monkeypatch.setattr(staging, "_rename", failing_rename)
+    with pytest.raises(OSError, match="Input/output error"):
+        batch(folder, out)
+    assert read_tree(out) == before
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["class", "copy", "dry-run", "out"]
+    monkeypatch.setattr(staging, "_rename", real)
+    batch(folder, out)  # and the next run goes through
+    assert "Student Four" in (out / "reports" / "s2004.md").read_text(encoding="utf-8")
+    assert not (out / "reports" / "s2005.md").exists() and (out / "reports" / "notes.txt").read_text() == "mine"
