@@ -31,6 +31,7 @@ SPILL_PREFIX = ".spill-"  # scratch files inside the staging folder (one per pro
 PREVIOUS_RESULTS = -1  # "spill number" of the previous OUT's results.jsonl
 PREVIOUS_REVIEW = -2  # and of its review.yaml
 COPY_CHUNK = 1 << 24
+COPY_AT_ONCE = 1 << 20  # a run of references this long is copied by the kernel, a shorter one through the buffer
 _PREAD = getattr(os, "pread", None)
 _COPY_FILE_RANGE = getattr(os, "copy_file_range", None)
 
@@ -118,17 +119,18 @@ def read_at(descriptor: int, offset: int, length: int) -> bytes:
 
 
 class Assembler:
-    """Writes one output file from text and references, in order; `ref` says where each reference landed.
+    """Writes one output file from text and references, in order; `placed` says where each reference landed.
     References that continue the one before in the same file are copied with it, in one go."""
 
     def __init__(self, path: Path, reader: SpillReader) -> None:
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
         self._descriptor = os.open(path, flags, 0o666)
         self._reader = reader
-        self._pending: list[bytes] = []  # text not written yet
+        self._pending: list[bytes] = []  # bytes not written yet: text, and short runs of references
         self._pending_size = 0
-        self._run: list[int] | None = None  # [number, start, end] of the references not copied yet
+        self._number, self._start, self._end = 0, 0, 0  # the run of references not copied yet (empty: start == end)
         self.size = 0  # bytes written or pending so far: where the next piece lands
+        self.placed: list[int] = []  # the offset of each reference, in order
 
     def __enter__(self) -> Assembler:
         return self
@@ -137,7 +139,7 @@ class Assembler:
         try:
             if exc_info[0] is None:
                 self._flush_run()
-                self._flush_text()
+                self._flush_pending()
         finally:
             os.close(self._descriptor)
 
@@ -147,35 +149,42 @@ class Assembler:
         self._pending.append(data)
         self._pending_size += len(data)
         self.size += len(data)
-        if self._pending_size >= COPY_CHUNK:
-            self._flush_text()
 
-    def ref(self, ref: SpillRef) -> int:
-        """Append what `ref` points to; the offset in this file where it starts."""
+    def ref(self, ref: SpillRef) -> None:
+        """Append what `ref` points to (its offset in this file goes to `placed`)."""
         offset, length, number = ref
         at = self.size
-        run = self._run
-        if run is not None and run[0] == number and run[2] == offset:
-            run[2] += length
-        else:
+        self.placed.append(at)
+        self.size = at + length
+        if offset == self._end and number == self._number and self._start != offset:
+            self._end = offset + length
+            return
+        if self._start != self._end:
             self._flush_run()
-            self._run = [number, offset, offset + length]
-        self.size += length
-        return at
+        self._number, self._start, self._end = number, offset, offset + length
 
-    def _flush_text(self) -> None:
+    def _flush_pending(self) -> None:
         if self._pending:
             _write_all(self._descriptor, b"".join(self._pending))
             self._pending.clear()
             self._pending_size = 0
 
     def _flush_run(self) -> None:
-        if self._run is None:
+        start, end = self._start, self._end
+        if start == end:
             return
-        number, start, end = self._run
-        self._run = None
-        self._flush_text()
-        source = self._reader.descriptor(number)
+        self._start = self._end
+        source = self._reader.descriptor(self._number)
+        if end - start < COPY_AT_ONCE:  # a short run is read into the buffer: one system call either way
+            data = read_at(source, start, end - start)
+            if len(data) != end - start:
+                raise OSError(f"an input of the output ended early (byte {start + len(data)} of {end})")
+            self._pending.append(data)
+            self._pending_size += len(data)
+            if self._pending_size >= COPY_CHUNK:
+                self._flush_pending()
+            return
+        self._flush_pending()
         while start < end:
             copied = _copy(source, self._descriptor, start, min(end - start, COPY_CHUNK))
             if copied <= 0:

@@ -263,24 +263,20 @@ def _write_outputs(staging: Path, collected: Collected, spill: SpillReader, rubr
             for suffix in (".html", ".md"):
                 (staging / "reports" / f"{student_id}{suffix}").unlink(missing_ok=True)
     students = collected.students
-    lines: list[tuple[int, int]] = []  # where each student's line of results.jsonl is (offset, length), for the cache
     with Assembler(staging / "results.jsonl", spill) as out:
         for student in students:
-            lines.append((out.ref(student.result), student.result[1] - 1))
+            out.ref(student.result)
+    lines = [(offset, student.result[1] - 1) for offset, student in zip(out.placed, students)]  # (for the cache)
     with open(staging / "problems.jsonl", "w", encoding="utf-8", newline="\n") as stream:
         for problem in collected.problems:
             stream.write(json.dumps({"file": problem.file, "message": problem.message}, ensure_ascii=False) + "\n")
     reviews = sorted((index, student.row.id, position, ref) for position, student in enumerate(students)
                      for index, ref in student.reviews)
-    entries_at: list[list[int]] = [[] for _ in students]  # each student's entries: question index, offset, length
-
     with Assembler(staging / "review.yaml", spill) as out:
-        def write_entry(item: tuple[int, int, SpillRef]) -> None:
-            position, index, ref = item
-            entries_at[position] += (index, out.ref(ref), ref[1])
-
-        write_review(out.text, rubric, ((index, (position, index, ref)) for index, _, position, ref in reviews),
-                     len(reviews), write_entry)
+        write_review(out.text, rubric, ((index, ref) for index, _, _, ref in reviews), len(reviews), out.ref)
+    entries_at: list[list[int]] = [[] for _ in students]  # each student's entries: question index, offset, length
+    for (index, _, position, ref), offset in zip(reviews, out.placed):
+        entries_at[position] += (index, offset, ref[1])
     if fingerprint is not None:
         _write_cache(staging, fingerprint, collected, spill, lines, entries_at)
     with open(staging / "gradebook.csv", "w", encoding="utf-8", newline="") as stream:
