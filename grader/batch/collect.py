@@ -30,8 +30,9 @@ SpillRef = tuple[int, int, int]  # (offset, length, number of the spill file, or
 SPILL_PREFIX = ".spill-"  # scratch files inside the staging folder (one per process), removed before the swap
 PREVIOUS_RESULTS = -1  # "spill number" of the previous OUT's results.jsonl
 PREVIOUS_REVIEW = -2  # and of its review.yaml
-COPY_CHUNK = 1 << 24
-COPY_AT_ONCE = 1 << 20  # a run of references this long is copied by the kernel, a shorter one through the buffer
+COPY_CHUNK = 1 << 24  # bytes the kernel copies per call
+COPY_AT_ONCE = 1 << 18  # a run of references this long is copied by the kernel, a shorter one through the buffer
+BUFFERED = 1 << 18  # the buffer is written out when it holds this much (small enough to stay in the CPU's cache)
 _PREAD = getattr(os, "pread", None)
 _COPY_FILE_RANGE = getattr(os, "copy_file_range", None)
 
@@ -181,7 +182,7 @@ class Assembler:
                 raise OSError(f"an input of the output ended early (byte {start + len(data)} of {end})")
             self._pending.append(data)
             self._pending_size += len(data)
-            if self._pending_size >= COPY_CHUNK:
+            if self._pending_size >= BUFFERED:
                 self._flush_pending()
             return
         self._flush_pending()

@@ -21,7 +21,7 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.batch.collect import (PREVIOUS_RESULTS, PREVIOUS_REVIEW, Assembler, Collected, Collector, SpillRef,
+from grader.batch.collect import (PREVIOUS_RESULTS, PREVIOUS_REVIEW, Assembler, Collected, Collector,
                                   SpillReader)
 from grader.batch.gradebook import write_gradebook
 from grader.batch.lock import output_lock
@@ -32,7 +32,7 @@ from grader.batch.records import Problem
 from grader.batch.result_cache import REPORTS_FOLDER, RESULTS_NAME, CacheEntry, ResultCache, inputs_fingerprint, write_cache
 from grader.batch.review import write_review
 from grader.batch.runner import WorkerSetup, discover, grade_files
-from grader.batch.staging import carry_folder, check_output, check_reports, clean_leftovers, staged_folder
+from grader.batch.staging import carriable_reports, check_output, check_reports, clean_leftovers, staged_folder
 from grader.batch.summary import ClassSummary, summarise
 from grader.errors import OverridesError, UsageError
 from grader.reports import environment, render_template
@@ -137,7 +137,7 @@ def _grade(options: BatchOptions, staging: Path, rubric: LoadedRubric, overrides
              if fingerprint is not None and previous is not None else None)
     if cache is not None:
         cache.settle = bool(texts)
-        cache.carry = options.reports and carry_folder(options.out)
+        cache.carriable = carriable_reports(options.out) if options.reports else frozenset()
     setup = WorkerSetup(rubric_path=str(options.rubric), overrides=overrides,
                         reports_folder=str(reports) if options.reports else None, recorded=options.recorded,
                         cache=cache or None, keyed=fingerprint is not None, scratch=str(staging))

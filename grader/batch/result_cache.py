@@ -34,8 +34,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
-import stat
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -179,7 +177,7 @@ class ResultCache:
     entries: dict[str, list[Any]] = field(default_factory=dict)
     previous_files: dict[str, str] = field(default_factory=dict)  # the previous manifest: name -> sha256
     settle: bool = False  # the parent reads the previous results.jsonl and review.yaml as written: Settled is used
-    carry: bool = False  # this run writes reports and the previous OUT has a reports folder to carry them in
+    carriable: frozenset[str] = frozenset()  # the previous OUT's reports that can be carried over (staging)
     _results: Any = field(default=None, repr=False, compare=False)  # results.jsonl, open in this process
     _pid: int = field(default=0, repr=False, compare=False)
 
@@ -263,11 +261,10 @@ class ResultCache:
         A carried report is not read: it is neither replaced nor removed, so whatever it holds is kept, and the new
         manifest lists it as the old one did. A report someone changed is found (hashed) when a run would replace
         or remove it (`staging.check_reports`), and that run refuses, as for any file of OUT."""
-        if not self.carry or cached is None or cached.final is None or cached.final != final_digest or self.out is None:
+        if cached is None or cached.final is None or cached.final != final_digest:
             return None
-        folder = os.path.join(self.out, REPORTS_FOLDER)
         for name in names:
-            if f"{REPORTS_FOLDER}/{name}" not in self.previous_files or not _regular(os.path.join(folder, name)):
+            if name not in self.carriable or f"{REPORTS_FOLDER}/{name}" not in self.previous_files:
                 return None
         return names
 
@@ -282,18 +279,11 @@ def _settled(fields: Any) -> Settled | None:
         return None
     decisions, row, reviews, decided, stale = fields
     if not (isinstance(decisions, str) and isinstance(row, str) and isinstance(reviews, list)
-            and len(reviews) % 3 == 0 and _counts(decided, *reviews) and isinstance(stale, list)
-            and all(isinstance(question, str) for question in stale)):
+            and len(reviews) % 3 == 0 and {type(number) for number in reviews} <= {int} and min(reviews, default=0) >= 0
+            and _counts(decided) and isinstance(stale, list) and all(isinstance(question, str) for question in stale)):
         return None
-    triples = tuple((reviews[at], reviews[at + 1], reviews[at + 2]) for at in range(0, len(reviews), 3))
+    triples = tuple(zip(reviews[::3], reviews[1::3], reviews[2::3]))
     return Settled(decisions=decisions, row=row, reviews=triples, decided=decided, stale=tuple(stale))
-
-
-def _regular(path: str) -> bool:
-    try:
-        return stat.S_ISREG(os.lstat(path).st_mode)
-    except OSError:
-        return False
 
 
 def write_cache(folder: Path, fingerprint: str, entries: Iterable[CacheEntry]) -> None:

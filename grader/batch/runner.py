@@ -14,9 +14,10 @@ import hashlib
 import multiprocessing
 import os
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from queue import SimpleQueue
 
 from grader.batch.collect import PREVIOUS_RESULTS, PREVIOUS_REVIEW, Spill, spill_record
 from grader.batch.manifest import FileDigest, file_digest
@@ -75,12 +76,16 @@ def init_worker(setup: WorkerSetup, *, subprocess: bool = True) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's handler is for the parent (pool.terminate)
     _setup = setup
-    overrides = setup.overrides  # stale notes count as much as decisions: a file may hold only those
-    _overrides = overrides if overrides is not None and (overrides.by_student or overrides.stale_notes) else None
+    _overrides = _in_force(setup.overrides)
     _close_spill()  # (an earlier batch in this process)
     _spill = Spill(Path(setup.scratch), os.getpid()) if setup.scratch is not None else None
     _rubric = load_rubric(setup.rubric_path)
     _titles = {qid: question.title for qid, question in _rubric.questions.items() if question.title}
+
+
+def _in_force(overrides: Overrides | None) -> Overrides | None:
+    """The decisions to apply; None when there are none (stale notes count as much: a file may hold only those)."""
+    return overrides if overrides is not None and (overrides.by_student or overrides.stale_notes) else None
 
 
 def grade_chunk(chunk: list[tuple[str, str]]) -> list[Graded | Problem]:
@@ -104,22 +109,14 @@ def grade_chunk(chunk: list[tuple[str, str]]) -> list[Graded | Problem]:
 
 def grade_one(path: str, name: str) -> tuple[Graded | Problem, dict[str, str] | None]:
     """One file -> its record and rendered reports ({} when the previous run's are reused); never raises
-    for a problem with the file. A file the result cache knows is not graded again, and a student it
-    settles (nothing their outputs depend on changed) is not even read back: the record points into the
-    previous OUT."""
+    for a problem with the file. A file the result cache knows is not graded again."""
     assert _rubric is not None and _setup is not None
     key = None
     try:
         data = _submission_bytes(path) if _setup.keyed else None
         key = submission_key(name, data) if data is not None else None
         cache = _setup.cache
-        cached = cache.get(name, key) if key is not None and cache is not None else None
-        if cached is not None and cached.problem is not None:
-            return Problem(name, cached.problem, key), None
-        if cached is not None and cached.settled is not None and cache is not None and cache.settle:
-            record = _settled_record(name, key, cached)
-            if record is not None:
-                return record, {}
+        cached = cache.get(name, key) if key is not None and cache is not None else None  # (not a problem: see _to_grade)
         provisional_json = cache.provisional_json(cached) if cached is not None and cache is not None else None
         if provisional_json is not None:
             provisional = Result.model_validate_json(provisional_json)
@@ -170,34 +167,6 @@ def grade_one(path: str, name: str) -> tuple[Graded | Problem, dict[str, str] | 
                                    "please report this as a bug, with the file")), None
 
 
-def _settled_record(name: str, key: str, cached: Cached) -> Graded | None:
-    """The record of a student whose outputs are the previous run's, unchanged: the same file (key), under the
-    same rubric, solver and grader (the cache's fingerprint), with the same decisions and stale notes, and
-    reports that can be carried over. Its texts are referenced where the previous OUT has them; None when
-    any of that does not hold (the student is then taken through grade_one's other path)."""
-    assert _setup is not None and _setup.cache is not None and cached.settled is not None and cached.at is not None
-    settled = cached.settled
-    try:
-        row = row_from_json(settled.row)
-    except (ValueError, TypeError):
-        return None
-    decisions = _overrides.by_student.get(row.id) if _overrides is not None else None
-    notes = _overrides.stale_notes.get(row.id) if _overrides is not None else None
-    if decisions_digest(decisions, notes) != settled.decisions:
-        return None
-    reused: tuple[str, ...] | None = ()
-    if _setup.reports_folder is not None:
-        reused = _setup.cache.reuse_reports(cached, cached.final, _report_names(row.id))
-        if reused is None:
-            return None
-    offset, length = cached.at
-    return Graded(file=name, row=row, json_line="", reviews=(), decided=settled.decided, stale=settled.stale,
-                  cache_key=key, final_digest=cached.final, provisional=cached.provisional, carried=reused,
-                  spilled=((offset, length + 1, PREVIOUS_RESULTS),
-                           tuple((index, (at, size, PREVIOUS_REVIEW)) for index, at, size in settled.reviews), None),
-                  row_json=settled.row, decisions=settled.decisions)
-
-
 def _report_names(student_id: str) -> tuple[str, ...]:
     return tuple(f"{student_id}{suffix}" for suffix in REPORT_SUFFIXES.values())
 
@@ -238,18 +207,89 @@ def _close_spill() -> None:
 
 # --- the parent side -----------------------------------------------------------------------------
 def grade_files(files: list[tuple[Path, str]], setup: WorkerSetup, jobs: int) -> Iterator[list[Graded | Problem]]:
-    """Yield the records chunk by chunk, in whatever order the workers finish (the caller sorts)."""
-    chunks = [[(str(path), name) for path, name in files[start:start + CHUNK_FILES]]
-              for start in range(0, len(files), CHUNK_FILES)]
-    if jobs <= 1 or len(chunks) <= 1:
+    """Yield the records chunk by chunk, in whatever order they are ready (the caller sorts). The files the
+    result cache settles are taken in this process while the workers grade the others (`_to_grade`)."""
+    settled: SimpleQueue[Graded | Problem] = SimpleQueue()
+    chunks = _to_grade(files, setup, settled.put)
+    if jobs <= 1 or len(files) <= CHUNK_FILES:
         init_worker(setup, subprocess=False)
         try:
             for chunk in chunks:
                 yield grade_chunk(chunk)
+                yield from _drained(settled)
+            yield from _drained(settled)
         finally:
             _close_spill()
         return
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    with context.Pool(min(jobs, len(chunks)), initializer=init_worker, initargs=(setup,)) as pool:
-        yield from pool.imap_unordered(grade_chunk, chunks)
+    with context.Pool(min(jobs, -(-len(files) // CHUNK_FILES)), initializer=init_worker, initargs=(setup,)) as pool:
+        for records in pool.imap_unordered(grade_chunk, chunks):  # (the pool's feeder thread runs `chunks`)
+            yield records
+            yield from _drained(settled)
+        yield from _drained(settled)
+
+
+def _drained(queue: SimpleQueue[Graded | Problem]) -> Iterator[list[Graded | Problem]]:
+    records = []
+    while not queue.empty():
+        records.append(queue.get())
+    if records:
+        yield records
+
+
+def _to_grade(files: list[tuple[Path, str]], setup: WorkerSetup,
+              taken: Callable[[Graded | Problem], None]) -> Iterator[list[tuple[str, str]]]:
+    """The chunks of files the workers must grade; the records of the others go to `taken` as they are found:
+    a problem the result cache knows, and a settled student, whose outputs are the previous run's, unchanged.
+    That is the same file (key) under the same rubric, solver and grader (the cache's fingerprint), with the
+    same decisions and stale notes, and reports that can be carried over: the record points to their texts
+    where the previous OUT has them. Reading and hashing a file costs less than a worker's record of it."""
+    cache = setup.cache if setup.keyed else None
+    overrides = _in_force(setup.overrides)
+    chunk: list[tuple[str, str]] = []
+    for path, name in files:
+        data = _submission_bytes(str(path)) if cache is not None else None
+        key = submission_key(name, data) if data is not None else None
+        cached = cache.get(name, key) if cache is not None and key is not None else None
+        record: Graded | Problem | None = None
+        if cached is not None and key is not None and cached.problem is not None:
+            record = Problem(name, cached.problem, key)
+        elif cached is not None and key is not None and cached.settled is not None and cache is not None \
+                and cache.settle:
+            record = _settled_record(name, key, cached, cache, overrides, setup.reports_folder is not None)
+        if record is not None:
+            taken(record)
+            continue
+        chunk.append((str(path), name))
+        if len(chunk) == CHUNK_FILES:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _settled_record(name: str, key: str, cached: Cached, cache: ResultCache, overrides: Overrides | None,
+                    reports: bool) -> Graded | None:
+    """The record of a settled student (see `_to_grade`); None when they are not."""
+    assert cached.settled is not None and cached.at is not None
+    settled = cached.settled
+    try:
+        row = row_from_json(settled.row)
+    except (ValueError, TypeError):
+        return None
+    decisions = overrides.by_student.get(row.id) if overrides is not None else None
+    notes = overrides.stale_notes.get(row.id) if overrides is not None else None
+    if decisions_digest(decisions, notes) != settled.decisions:
+        return None
+    carried: tuple[str, ...] | None = ()
+    if reports:
+        carried = cache.reuse_reports(cached, cached.final, _report_names(row.id))
+        if carried is None:
+            return None
+    offset, length = cached.at
+    return Graded(file=name, row=row, json_line="", reviews=(), decided=settled.decided, stale=settled.stale,
+                  cache_key=key, final_digest=cached.final, provisional=cached.provisional, carried=carried,
+                  spilled=((offset, length + 1, PREVIOUS_RESULTS),
+                           tuple((index, (at, size, PREVIOUS_REVIEW)) for index, at, size in settled.reviews), None),
+                  row_json=settled.row, decisions=settled.decisions)

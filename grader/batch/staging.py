@@ -83,9 +83,13 @@ def check_output(out: Path, source: Path) -> Manifest | None:
     return manifest
 
 
-def carry_folder(out: Path) -> bool:
-    """True when OUT has a reports folder of its own (not a link) that a run can carry reports over in."""
-    return _real_folder(out / REPORTS_FOLDER)
+def carriable_reports(out: Path) -> frozenset[str]:
+    """The names of the regular files in OUT's reports folder (one of its own, not a link), which a run can
+    carry over in it; none when there is no such folder."""
+    if not _real_folder(out / REPORTS_FOLDER):
+        return frozenset()
+    with os.scandir(out / REPORTS_FOLDER) as listing:  # (the listing tells the type: no call per file)
+        return frozenset(entry.name for entry in listing if entry.is_file(follow_symlinks=False))
 
 
 def check_reports(out: Path, manifest: Manifest, carried: Collection[str]) -> None:
@@ -180,7 +184,7 @@ def _swap(staging: Staging, out: Path, previous: Manifest | None, manifest: Mani
         return
     previous = previous or Manifest()
     carrying = bool(staging.carried)
-    if carrying and not carry_folder(out):
+    if carrying and not _real_folder(out / REPORTS_FOLDER):
         raise UsageError(f"{REPORTS_FOLDER}/ was replaced while `grade batch` was running; nothing was replaced",
                          path=shown(out), hint="run again")
     foreign = _merge_into(_foreign_entries(out, previous, REPORTS_FOLDER if carrying else None), out, staging.path)

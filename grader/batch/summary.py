@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import statistics
+from array import array
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from typing import Any
 
 from grader.batch.histogram import Histogram, histogram
 from grader.batch.records import StudentRow
+from grader.results import STATUSES
 from grader.questions import NumericQuestion
 from grader.rubric import LoadedRubric
 
@@ -88,16 +90,20 @@ def summarise(rows: Sequence[StudentRow], rubric: LoadedRubric) -> ClassSummary:
     # nothing: group by the known mistake an answer matched instead ("unexplained" when none).
     by_mistake = bool(rubric.solver and rubric.solver.has_variants)
     stats: list[QuestionStats] = []
+    width = len(questions)
+    scores, top_scores, bottom_scores = _table(rows, width), _table(top, width), _table(bottom, width)
+    codes = b"".join(row.statuses for row in rows)  # row after row: question `index` is every width-th code
     for index, question in enumerate(questions):
-        statuses = Counter(row.status(index) for row in rows)
+        column = codes[index::width]
+        statuses = {status: column.count(code) for code, status in enumerate(STATUSES)}
         count = len(rows) or 1
         discrimination = None
         if top:
-            discrimination = (_mean_fraction(top, index, question.points)
-                              - _mean_fraction(bottom, index, question.points))
+            discrimination = (sum(top_scores[index::width]) / (len(top) * question.points)
+                              - sum(bottom_scores[index::width]) / (len(bottom) * question.points))
         stats.append(QuestionStats(
             id=question.id, title=question.title, type=question.type,  # type: ignore[attr-defined]
-            points=question.points, mean=sum(row.scores[index] for row in rows) / count,
+            points=question.points, mean=sum(scores[index::width]) / count,
             shares={status: statuses[status] / count for status in
                     ("correct", "partial", "incorrect", "missing", "invalid", "needs_review")},
             needs_review=statuses["needs_review"], discrimination=discrimination,
@@ -121,8 +127,15 @@ def _kelley_groups(rows: Sequence[StudentRow]) -> tuple[list[StudentRow], list[S
     return ranked[-size:], ranked[:size]
 
 
-def _mean_fraction(group: list[StudentRow], index: int, points: float) -> float:
-    return sum(row.scores[index] for row in group) / (len(group) * points)
+def _table(rows: Sequence[StudentRow], width: int) -> array:
+    """Every row's scores, row after row: question `index` is every width-th value from `index` on (summed in
+    row order, as a loop over the rows would)."""
+    table = array("d")
+    for row in rows:
+        table.extend(row.scores)
+    if len(table) != len(rows) * width:
+        raise ValueError("a row does not have one score per question")
+    return table
 
 
 def _wrong_clusters(rows: Sequence[StudentRow], index: int, question: NumericQuestion) -> list[WrongCluster]:

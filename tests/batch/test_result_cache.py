@@ -10,6 +10,7 @@ import pytest
 import yaml
 from batch_support import REPO, RUBRIC_PATH, read_tree, write_class
 
+import grader.batch.pipeline as pipeline
 import grader.batch.runner as runner
 from grader.batch import BatchOptions, run_batch
 from grader.batch.manifest import Manifest, read_manifest
@@ -234,14 +235,14 @@ def test_a_review_yaml_edited_during_the_run_is_never_replaced_unseen(
     folder, out = write_class(tmp_path / "class"), tmp_path / "out"
     batch(folder, out)
     review = out / "review.yaml"
-    real = runner.grade_chunk
+    real = pipeline.grade_files
 
-    def editing(chunk):  # a TA saves review.yaml while the rerun grades
+    def editing(*args):  # a TA saves review.yaml while the rerun grades
         with open(review, "a", encoding="utf-8") as stream:
             stream.write("# decided later\n")
-        return real(chunk)
+        return real(*args)
 
-    monkeypatch.setattr(runner, "grade_chunk", editing)
+    monkeypatch.setattr(pipeline, "grade_files", editing)
     with pytest.raises(UsageError, match="review.yaml changed while `grade batch` was running; nothing was replaced"):
         batch(folder, out)
     assert review.read_text(encoding="utf-8").endswith("# decided later\n")
