@@ -93,6 +93,7 @@ def compact_row(result: Result, rubric: LoadedRubric) -> StudentRow:
 
 
 _JSON_SCALARS = (str, int, float, bool, type(None))
+_decode = json.JSONDecoder().decode
 
 
 def row_to_json(row: StudentRow) -> str | None:
@@ -105,9 +106,9 @@ def row_to_json(row: StudentRow) -> str | None:
 
 def row_from_json(text: str) -> StudentRow:
     """The StudentRow `row_to_json` wrote; ValueError (or TypeError) for anything else."""
-    student_id, name, email, total, scores, statuses, wrong = json.loads(text)
+    student_id, name, email, total, scores, statuses, wrong = _decode(text)
     if not isinstance(student_id, str) or not isinstance(total, (int, float)):
         raise ValueError("not a row")
     return StudentRow(id=student_id, name=name, email=email, total=total, scores=array("d", scores),
                       statuses=bytes.fromhex(statuses),
-                      wrong=tuple(WrongAnswer(question, value, note) for question, value, note in wrong))
+                      wrong=tuple(map(WrongAnswer._make, wrong)))

@@ -62,7 +62,7 @@ class Settled:
 
     decisions: str  # grader.batch.overrides.decisions_digest of the decisions and stale notes applied
     row: str  # the StudentRow, as grader.batch.records.row_to_json wrote it
-    reviews: tuple[tuple[int, int, int], ...]  # (question index, offset, length) of each review.yaml entry
+    reviews: list[int]  # question index, offset, length of each review.yaml entry, one after the other
     decided: int
     stale: tuple[str, ...]
 
@@ -270,7 +270,7 @@ class ResultCache:
 
 
 def _counts(*numbers: Any) -> bool:
-    return all(isinstance(number, int) and not isinstance(number, bool) and number >= 0 for number in numbers)
+    return all(type(number) is int and number >= 0 for number in numbers)  # (not a bool)
 
 
 def _settled(fields: Any) -> Settled | None:
@@ -282,8 +282,7 @@ def _settled(fields: Any) -> Settled | None:
             and len(reviews) % 3 == 0 and {type(number) for number in reviews} <= {int} and min(reviews, default=0) >= 0
             and _counts(decided) and isinstance(stale, list) and all(isinstance(question, str) for question in stale)):
         return None
-    triples = tuple(zip(reviews[::3], reviews[1::3], reviews[2::3]))
-    return Settled(decisions=decisions, row=row, reviews=triples, decided=decided, stale=tuple(stale))
+    return Settled(decisions=decisions, row=row, reviews=reviews, decided=decided, stale=tuple(stale))
 
 
 def write_cache(folder: Path, fingerprint: str, entries: Iterable[CacheEntry]) -> None:

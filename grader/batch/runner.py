@@ -14,8 +14,10 @@ import hashlib
 import multiprocessing
 import os
 import signal
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 from queue import SimpleQueue
 
@@ -30,10 +32,11 @@ from grader.grading import check_assignment, grade_submission
 from grader.reports import render_result
 from grader.results import Result
 from grader.rubric import LoadedRubric, load_rubric
-from grader.safe_files import Found, find_yaml_files, read_regular_file, shown
+from grader.safe_files import Found, find_yaml_files, shown
 from grader.safe_yaml import MAX_BYTES, load_yaml_bytes
 from grader.submission import load_submission, parse_submission
 
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
 CHUNK_FILES = 32  # files per task: big enough to amortise the pipe, small enough to balance and show progress
 REPORT_SUFFIXES = {"html": ".html", "markdown": ".md"}
 
@@ -175,9 +178,26 @@ def _submission_bytes(path: str) -> bytes | None:
     """The file's bytes for the cache key; None when it cannot be read as a submission (load_submission
     then reads it again and says why, exactly as without the cache)."""
     try:
-        data = read_regular_file(path, SubmissionError, max_bytes=MAX_BYTES)
-    except GraderError:
+        descriptor = os.open(path, _READ_FLAGS)  # (a FIFO does not block: it is not a regular file, below)
+    except OSError:
         return None
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_BYTES:
+            return None
+        chunks: list[bytes] = []
+        total = 0
+        while total <= MAX_BYTES:  # to the end, however much the file grew since fstat
+            chunk = os.read(descriptor, max(info.st_size + 1 - total, 1 << 16))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        data = b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(descriptor)
     return data if len(data) <= MAX_BYTES else None
 
 
@@ -291,5 +311,6 @@ def _settled_record(name: str, key: str, cached: Cached, cache: ResultCache, ove
     return Graded(file=name, row=row, json_line="", reviews=(), decided=settled.decided, stale=settled.stale,
                   cache_key=key, final_digest=cached.final, provisional=cached.provisional, carried=carried,
                   spilled=((offset, length + 1, PREVIOUS_RESULTS),
-                           tuple((index, (at, size, PREVIOUS_REVIEW)) for index, at, size in settled.reviews), None),
+                           tuple(zip(settled.reviews[::3], zip(settled.reviews[1::3], settled.reviews[2::3],
+                                                               repeat(PREVIOUS_REVIEW)))), None),
                   row_json=settled.row, decisions=settled.decisions)
