@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.batch.collect import (PREVIOUS_RESULTS, PREVIOUS_REVIEW, Assembler, Collected, Collector,
-                                  SpillReader)
+                                  SpillReader, SpillRef)
 from grader.batch.gradebook import write_gradebook
 from grader.batch.lock import output_lock
 from grader.batch.manifest import Manifest, forget_digests, open_as_recorded, remember_digest, unchanged_since
@@ -284,12 +284,15 @@ def _write_outputs(staging: Path, collected: Collected, spill: SpillReader, rubr
     with open(staging / "problems.jsonl", "w", encoding="utf-8", newline="\n") as stream:
         for problem in collected.problems:
             stream.write(json.dumps({"file": problem.file, "message": problem.message}, ensure_ascii=False) + "\n")
-    reviews = sorted((index, student.row.id, position, ref) for position, student in enumerate(students)
-                     for index, ref in student.reviews)
+    by_question: list[list[tuple[int, SpillRef]]] = [[] for _ in rubric.questions]  # (students in id order)
+    for position, student in enumerate(students):
+        for index, ref in student.reviews:
+            by_question[index].append((position, ref))
+    reviews = [(index, position, ref) for index, entries in enumerate(by_question) for position, ref in entries]
     with Assembler(staging / "review.yaml", spill) as out:
-        write_review(out.text, rubric, ((index, ref) for index, _, _, ref in reviews), len(reviews), out.ref)
+        write_review(out.text, rubric, ((index, ref) for index, _, ref in reviews), len(reviews), out.ref)
     entries_at: list[list[int]] = [[] for _ in students]  # each student's entries: question index, offset, length
-    for (index, _, position, ref), offset in zip(reviews, out.placed):
+    for (index, position, ref), offset in zip(reviews, out.placed):
         entries_at[position] += (index, offset, ref[1])
     if fingerprint is not None:
         _write_cache(staging, fingerprint, collected, spill, lines, entries_at)
