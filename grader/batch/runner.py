@@ -6,6 +6,9 @@ reports and writes them into the staging folder, and hands back a small record (
 Everything that can go wrong with one file — a SubmissionError or any unexpected exception — is
 caught for that file alone and becomes a `Problem`; writing output is not caught: a full disk
 must stop the run (and leave the previous output untouched).
+
+On a rerun, the parent goes through the files while the workers grade: a file the result cache
+settles (grader.batch.result_cache) never reaches a worker, and only the others are sent (`_to_grade`).
 """
 
 from __future__ import annotations
