@@ -42,7 +42,7 @@ from grader.safe_files import Found, shown
 
 REVIEW_FILE = "review.yaml"
 LISTED = 10  # names listed in the end-of-run paragraph
-GC_EVERY = 100_000  # allocations between two runs of the cycle collector during a batch (workers inherit it)
+GC_EVERY = 10_000  # allocations between two runs of the cycle collector during a batch (workers inherit it)
 
 
 @dataclass(frozen=True)
