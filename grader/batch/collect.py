@@ -151,18 +151,22 @@ class Assembler:
         self._pending_size += len(data)
         self.size += len(data)
 
-    def ref(self, ref: SpillRef) -> None:
-        """Append what `ref` points to (its offset in this file goes to `placed`)."""
-        offset, length, number = ref
-        at = self.size
-        self.placed.append(at)
-        self.size = at + length
-        if offset == self._end and number == self._number and self._start != offset:
-            self._end = offset + length
-            return
-        if self._start != self._end:
-            self._flush_run()
-        self._number, self._start, self._end = number, offset, offset + length
+    def refs(self, refs: Iterable[SpillRef]) -> None:
+        """Append what each reference points to, in order (where each starts in this file goes to `placed`)."""
+        place, at = self.placed.append, self.size
+        number, start, end = self._number, self._start, self._end
+        for offset, length, source in refs:
+            place(at)
+            at += length
+            if offset == end and source == number and start != end:
+                end += length
+                continue
+            if start != end:
+                self._number, self._start, self._end = number, start, end
+                self._flush_run()
+            number, start, end = source, offset, offset + length
+        self.size = at
+        self._number, self._start, self._end = number, start, end
 
     def _flush_pending(self) -> None:
         if self._pending:

@@ -21,16 +21,17 @@ def write_gradebook(stream: IO[str], rows: Iterable[StudentRow], rubric: LoadedR
     max_score = rubric.rubric.max_score
     writer = csv.writer(stream, lineterminator="\r\n")
     writer.writerow([cell(value) for value in ["student_id", "name", "email", "total", "max", *rubric.questions]])
-    numbers: dict[float, str] = {}  # a class has few distinct scores: each is formatted once
-
-    def number(value: float) -> str:
-        text = numbers.get(value)
-        if text is None:
-            text = cell(value)
-            if value == value:  # NaN is never a key (cell refuses it anyway)
-                numbers[value] = text
-        return text
-
+    number = _Cells()  # a class has few distinct scores: each is formatted once
     for row in rows:
-        writer.writerow([cell(row.id), cell(row.name), cell(row.email), number(row.total), number(max_score),
-                         *map(number, row.scores)])
+        writer.writerow([cell(row.id), cell(row.name), cell(row.email), number[row.total], number[max_score],
+                         *map(number.__getitem__, row.scores)])
+
+
+class _Cells(dict[float, str]):
+    """Number -> its cell, formatted on first use."""
+
+    def __missing__(self, value: float) -> str:
+        text = cell(value)
+        if value == value:  # NaN is never a key (cell refuses it anyway)
+            self[value] = text
+        return text

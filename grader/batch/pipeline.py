@@ -278,22 +278,24 @@ def _write_outputs(staging: Path, collected: Collected, spill: SpillReader, rubr
                 (staging / "reports" / f"{student_id}{suffix}").unlink(missing_ok=True)
     students = collected.students
     with Assembler(staging / "results.jsonl", spill) as out:
-        for student in students:
-            out.ref(student.result)
+        out.refs(student.result for student in students)
     lines = [(offset, student.result[1] - 1) for offset, student in zip(out.placed, students)]  # (for the cache)
     with open(staging / "problems.jsonl", "w", encoding="utf-8", newline="\n") as stream:
         for problem in collected.problems:
             stream.write(json.dumps({"file": problem.file, "message": problem.message}, ensure_ascii=False) + "\n")
-    by_question: list[list[tuple[int, SpillRef]]] = [[] for _ in rubric.questions]  # (students in id order)
+    by_question: list[list[SpillRef]] = [[] for _ in rubric.questions]  # each in student id order
+    whose: list[list[int]] = [[] for _ in rubric.questions]  # and the students' positions
     for position, student in enumerate(students):
         for index, ref in student.reviews:
-            by_question[index].append((position, ref))
-    reviews = [(index, position, ref) for index, entries in enumerate(by_question) for position, ref in entries]
+            by_question[index].append(ref)
+            whose[index].append(position)
     with Assembler(staging / "review.yaml", spill) as out:
-        write_review(out.text, rubric, ((index, ref) for index, _, ref in reviews), len(reviews), out.ref)
+        write_review(out.text, rubric, enumerate(by_question), sum(map(len, by_question)), out.refs)
     entries_at: list[list[int]] = [[] for _ in students]  # each student's entries: question index, offset, length
-    for (index, position, ref), offset in zip(reviews, out.placed):
-        entries_at[position] += (index, offset, ref[1])
+    placed = iter(out.placed)
+    for index, (refs, positions) in enumerate(zip(by_question, whose)):
+        for ref, position, offset in zip(refs, positions, placed):
+            entries_at[position] += (index, offset, ref[1])
     if fingerprint is not None:
         _write_cache(staging, fingerprint, collected, spill, lines, entries_at)
     with open(staging / "gradebook.csv", "w", encoding="utf-8", newline="") as stream:

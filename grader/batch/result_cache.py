@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 CACHE_NAME = ".grade-cache.jsonl"
 RESULTS_NAME = "results.jsonl"
 REPORTS_FOLDER = "reports"
-FORMAT = 2  # bumped when an entry's layout changes
+FORMAT = 3  # bumped when an entry's layout changes
 HEADER_KIND = "grade batch results cache"
 SOURCE_SUFFIXES = frozenset({".py", ".j2", ".json", ".yaml", ".yml", ".txt", ".md", ".css", ".js"})
 LIBRARIES = ("numpy", "pydantic", "pydantic_core", "yaml", "jinja2", "markdown")  # their output is in OUT
@@ -90,14 +90,11 @@ class CacheEntry:
     provisional: str | None = None
     settled: list[Any] | None = None  # Settled's fields, the reviews flattened (index, offset, length, ...)
 
-    def line(self) -> str:
+    def fields(self) -> list[Any]:
         if self.problem is not None:
-            fields: list[Any] = [self.file, self.key, "problem", self.problem]
-        else:
-            assert self.at is not None
-            fields = [self.file, self.key, "graded", self.final, self.at[0], self.at[1], self.provisional,
-                      self.settled]
-        return json.dumps(fields) + "\n"  # ASCII: a name that is not UTF-8 is kept as escapes
+            return [self.file, self.key, "problem", self.problem]
+        assert self.at is not None
+        return [self.file, self.key, "graded", self.final, self.at[0], self.at[1], self.provisional, self.settled]
 
 
 def submission_key(name: str, data: bytes) -> str:
@@ -192,20 +189,17 @@ class ResultCache:
         data = _read_own_file(out / CACHE_NAME) if recorded_sha256 is not None else None
         if data is None or hashlib.sha256(data).hexdigest() != recorded_sha256:
             return cls()
+        head, _, rest = data.partition(b"\n")
         try:
-            lines = data.decode("utf-8").split("\n")
-            header = json.loads(lines[0])
+            header = json.loads(head)
+            if (not isinstance(header, dict) or header.get("kind") != HEADER_KIND or header.get("format") != FORMAT
+                    or header.get("fingerprint") != fingerprint):
+                return cls()
+            listed = json.loads(rest)
         except (UnicodeDecodeError, ValueError):
             return cls()
-        if (not isinstance(header, dict) or header.get("kind") != HEADER_KIND or header.get("format") != FORMAT
-                or header.get("fingerprint") != fingerprint):
-            return cls()
         entries: dict[str, list[Any]] = {}
-        for line in lines[1:]:
-            try:
-                entry = json.loads(line)
-            except ValueError:
-                continue
+        for entry in listed if isinstance(listed, list) else ():
             if isinstance(entry, list) and len(entry) >= 4 and isinstance(entry[0], str) and isinstance(entry[1], str):
                 entries[entry[0]] = entry
         return cls(out=out, entries=entries, previous_files=previous.files)
@@ -286,9 +280,8 @@ def _settled(fields: Any) -> Settled | None:
 
 
 def write_cache(folder: Path, fingerprint: str, entries: Iterable[CacheEntry]) -> None:
-    """Write folder/CACHE_NAME: the header, then the entries in file-name order."""
+    """Write folder/CACHE_NAME: the header on the first line, then one JSON list of the entries in file-name order."""
     header = json.dumps({"kind": HEADER_KIND, "format": FORMAT, "fingerprint": fingerprint})
-    with open(folder / CACHE_NAME, "w", encoding="utf-8", newline="\n") as stream:
-        stream.write(header + "\n")
-        for entry in sorted(entries, key=lambda entry: entry.file):
-            stream.write(entry.line())
+    listed = json.dumps([entry.fields() for entry in sorted(entries, key=lambda entry: entry.file)])
+    with open(folder / CACHE_NAME, "w", encoding="utf-8", newline="\n") as stream:  # (ASCII: names kept as escapes)
+        stream.write(header + "\n" + listed + "\n")

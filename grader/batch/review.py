@@ -132,19 +132,18 @@ def _answer_lines(answer: str | None) -> str:
     return text
 
 
-def write_review(write: Callable[[str], None], rubric: LoadedRubric, entries: Iterable[tuple[int, Entry]], count: int,
-                 write_entry: Callable[[Entry], None]) -> None:
-    """Write review.yaml with `write`: the header, then the entries (already sorted by question, student), each
-    by `write_entry` (it has the entry's text), under its question's heading."""
+def write_review(write: Callable[[str], None], rubric: LoadedRubric, questions: Iterable[tuple[int, list[Entry]]],
+                 count: int, write_entries: Callable[[list[Entry]], None]) -> None:
+    """Write review.yaml with `write`: the header, then for each question that has entries (in rubric order) its
+    heading and its entries (sorted by student id), which `write_entries` writes (it has their texts)."""
     write(HEADER.format(assignment=rubric.id, count=count))
-    questions = list(rubric.questions.values())
-    current = None
-    for index, entry in entries:
-        if index != current:
-            current = index
-            question = questions[index]
-            title = f": {' '.join(question.title.split())}" if question.title else ""
-            write(f"\n# ---- {question.id}{title} ({points(question.points)} point{'' if question.points == 1 else 's'})\n")
-        write_entry(entry)
+    listed = list(rubric.questions.values())
+    for index, entries in questions:
+        if not entries:
+            continue
+        question = listed[index]
+        title = f": {' '.join(question.title.split())}" if question.title else ""
+        write(f"\n# ---- {question.id}{title} ({points(question.points)} point{'' if question.points == 1 else 's'})\n")
+        write_entries(entries)
     if count == 0:
         write("[]\n")
