@@ -15,6 +15,7 @@ import json
 import os
 import re
 import stat
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,6 +70,29 @@ def remember_digest(written: FileDigest) -> None:
 def forget_digests() -> None:
     """Start a run with no remembered digests (each run hashes what it first sees, as a new process would)."""
     _DIGESTS.clear()
+    _PENDING.clear()
+
+
+# Files the parent has just written are hashed in a thread while it writes the next ones (hashlib lets go of
+# the GIL while it hashes): `hash_soon`, after the workers are done. `sha256_file` waits for the result and takes
+# it when it is for the file as it is then, and hashes the file itself otherwise. Each thread ends with its file.
+_PENDING: dict[str, _Hashing] = {}
+
+
+class _Hashing(threading.Thread):
+    def __init__(self, path: str) -> None:
+        super().__init__(name="grade-hash", daemon=True)
+        self.path = path
+        self.digest: FileDigest | None = None
+
+    def run(self) -> None:
+        self.digest = hash_regular_file(self.path)
+
+
+def hash_soon(path: str | os.PathLike[str]) -> None:
+    """Start hashing the file at `path` in a thread of its own (not while worker processes are being forked)."""
+    hashing = _PENDING[os.fspath(path)] = _Hashing(os.fspath(path))
+    hashing.start()
 
 
 def sha256_file(path: str | os.PathLike[str], info: os.stat_result | None = None) -> str | None:
@@ -81,7 +105,13 @@ def sha256_file(path: str | os.PathLike[str], info: os.stat_result | None = None
             return None
     if not stat.S_ISREG(info.st_mode):
         return None
-    known = _DIGESTS.get((info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)) if info.st_ino else None
+    identity = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+    pending = _PENDING.pop(os.fspath(path), None)
+    if pending is not None:
+        pending.join()
+        if pending.digest is not None and pending.digest[:4] == identity:
+            remember_digest(pending.digest)
+    known = _DIGESTS.get(identity) if info.st_ino else None
     if known is not None:  # (no inode number, as in a Windows listing: nothing is remembered or recalled)
         return known
     digest = hash_regular_file(path)

@@ -26,7 +26,8 @@ from grader.batch.collect import (PREVIOUS_RESULTS, PREVIOUS_REVIEW, Assembler, 
                                   SpillReader, SpillRef)
 from grader.batch.gradebook import write_gradebook
 from grader.batch.lock import output_lock
-from grader.batch.manifest import Manifest, forget_digests, open_as_recorded, remember_digest, unchanged_since
+from grader.batch.manifest import (Manifest, forget_digests, hash_soon, open_as_recorded, remember_digest,
+                                   unchanged_since)
 from grader.batch.overrides import Overrides, load_overrides, merge_overrides
 from grader.batch.progress import Progress
 from grader.batch.records import Problem
@@ -279,6 +280,7 @@ def _write_outputs(staging: Path, collected: Collected, spill: SpillReader, rubr
     students = collected.students
     with Assembler(staging / "results.jsonl", spill) as out:
         out.refs(student.result for student in students)
+    hash_soon(staging / "results.jsonl")  # (for the manifest, while the rest is written)
     lines = [(offset, student.result[1] - 1) for offset, student in zip(out.placed, students)]  # (for the cache)
     with open(staging / "problems.jsonl", "w", encoding="utf-8", newline="\n") as stream:
         for problem in collected.problems:
@@ -291,6 +293,7 @@ def _write_outputs(staging: Path, collected: Collected, spill: SpillReader, rubr
             whose[index].append(position)
     with Assembler(staging / "review.yaml", spill) as out:
         write_review(out.text, rubric, enumerate(by_question), sum(map(len, by_question)), out.refs)
+    hash_soon(staging / "review.yaml")
     entries_at: list[list[int]] = [[] for _ in students]  # each student's entries: question index, offset, length
     placed = iter(out.placed)
     for index, (refs, positions) in enumerate(zip(by_question, whose)):
