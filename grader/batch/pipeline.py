@@ -316,7 +316,8 @@ def _write_cache(staging: Path, fingerprint: str, collected: Collected, spill: S
         if student.cache_key is None:
             continue
         settled = (None if student.row_json is None else
-                   [student.decisions, student.row_json, reviews, student.decided, list(student.stale)])
+                   [student.row.id, student.decisions, student.row_json, reviews, student.decided,
+                    list(student.stale)])
         cached.append(CacheEntry(student.file, student.cache_key, final=student.final_digest, at=line,
                                  provisional=spill.read(student.provisional) if student.provisional else None,
                                  settled=settled))

@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 CACHE_NAME = ".grade-cache.jsonl"
 RESULTS_NAME = "results.jsonl"
 REPORTS_FOLDER = "reports"
-FORMAT = 3  # bumped when an entry's layout changes
+FORMAT = 4  # bumped when an entry's layout changes
 HEADER_KIND = "grade batch results cache"
 SOURCE_SUFFIXES = frozenset({".py", ".j2", ".json", ".yaml", ".yml", ".txt", ".md", ".css", ".js"})
 LIBRARIES = ("numpy", "pydantic", "pydantic_core", "yaml", "jinja2", "markdown")  # their output is in OUT
@@ -60,6 +60,7 @@ LIBRARIES = ("numpy", "pydantic", "pydantic_core", "yaml", "jinja2", "markdown")
 class Settled:
     """What a graded student's outputs were, for a rerun that changes nothing they depend on."""
 
+    student: str  # the student's id (as in `row`)
     decisions: str  # grader.batch.overrides.decisions_digest of the decisions and stale notes applied
     row: str  # the StudentRow, as grader.batch.records.row_to_json wrote it
     reviews: list[int]  # question index, offset, length of each review.yaml entry, one after the other
@@ -269,14 +270,16 @@ def _counts(*numbers: Any) -> bool:
 
 def _settled(fields: Any) -> Settled | None:
     """An entry's Settled part, when it is whole."""
-    if not isinstance(fields, list) or len(fields) != 5:
+    if not isinstance(fields, list) or len(fields) != 6:
         return None
-    decisions, row, reviews, decided, stale = fields
-    if not (isinstance(decisions, str) and isinstance(row, str) and isinstance(reviews, list)
+    student, decisions, row, reviews, decided, stale = fields
+    if not (isinstance(student, str) and isinstance(decisions, str) and isinstance(row, str)
+            and isinstance(reviews, list)
             and len(reviews) % 3 == 0 and {type(number) for number in reviews} <= {int} and min(reviews, default=0) >= 0
             and _counts(decided) and isinstance(stale, list) and all(isinstance(question, str) for question in stale)):
         return None
-    return Settled(decisions=decisions, row=row, reviews=reviews, decided=decided, stale=tuple(stale))
+    return Settled(student=student, decisions=decisions, row=row, reviews=reviews, decided=decided,
+                   stale=tuple(stale))
 
 
 def write_cache(folder: Path, fingerprint: str, entries: Iterable[CacheEntry]) -> None:

@@ -263,26 +263,27 @@ def _drained(queue: SimpleQueue[Graded | Problem]) -> Iterator[list[Graded | Pro
 
 def _to_grade(files: list[tuple[Path, str]], setup: WorkerSetup,
               taken: Callable[[Graded | Problem], None]) -> Iterator[list[tuple[str, str]]]:
-    """The chunks of files the workers must grade; the records of the others go to `taken` as they are found:
-    a problem the result cache knows, and a settled student, whose outputs are the previous run's, unchanged.
-    That is the same file (key) under the same rubric, solver and grader (the cache's fingerprint), with the
-    same decisions and stale notes, and reports that can be carried over: the record points to their texts
-    where the previous OUT has them. Reading and hashing a file costs less than a worker's record of it."""
+    """The chunks of files the workers must grade; the records of the others go to `taken`: a problem the result
+    cache knows, and a settled student, whose outputs are the previous run's, unchanged. That is the same file
+    (key) under the same rubric, solver and grader (the cache's fingerprint), with the same decisions and stale
+    notes, and reports that can be carried over: the record points to their texts where the previous OUT has
+    them. Reading and hashing a file costs less than a worker's record of it. The settled students' records
+    are built once every chunk is out, while the workers grade the last ones."""
     cache = setup.cache if setup.keyed else None
     overrides = _in_force(setup.overrides)
+    settled: list[tuple[str, str, str, Cached, tuple[str, ...]]] = []
     chunk: list[tuple[str, str]] = []
     for path, name in files:
         data = _submission_bytes(str(path)) if cache is not None else None
         key = submission_key(name, data) if data is not None else None
         cached = cache.get(name, key) if cache is not None and key is not None else None
-        record: Graded | Problem | None = None
         if cached is not None and key is not None and cached.problem is not None:
-            record = Problem(name, cached.problem, key)
-        elif cached is not None and key is not None and cached.settled is not None and cache is not None \
-                and cache.settle:
-            record = _settled_record(name, key, cached, cache, overrides, setup.reports_folder is not None)
-        if record is not None:
-            taken(record)
+            taken(Problem(name, cached.problem, key))
+            continue
+        carried = (_carried_if_settled(cached, cache, overrides, setup.reports_folder is not None)
+                   if cached is not None and cache is not None and cache.settle else None)
+        if carried is not None and key is not None and cached is not None:
+            settled.append((str(path), name, key, cached, carried))
             continue
         chunk.append((str(path), name))
         if len(chunk) == CHUNK_FILES:
@@ -290,26 +291,39 @@ def _to_grade(files: list[tuple[Path, str]], setup: WorkerSetup,
             chunk = []
     if chunk:
         yield chunk
+    left: list[tuple[str, str]] = []
+    for path_text, name, key, cached, carried in settled:
+        record = _settled_record(name, key, cached, carried)
+        if record is not None:
+            taken(record)
+        else:  # (a row that does not read back: the file is graded after all)
+            left.append((path_text, name))
+    yield from (left[start:start + CHUNK_FILES] for start in range(0, len(left), CHUNK_FILES))
 
 
-def _settled_record(name: str, key: str, cached: Cached, cache: ResultCache, overrides: Overrides | None,
-                    reports: bool) -> Graded | None:
-    """The record of a settled student (see `_to_grade`); None when they are not."""
-    assert cached.settled is not None and cached.at is not None
+def _carried_if_settled(cached: Cached, cache: ResultCache, overrides: Overrides | None,
+                        reports: bool) -> tuple[str, ...] | None:
+    """The report files to carry over when this cached student is settled (none without reports); None when not."""
     settled = cached.settled
+    if settled is None:
+        return None
+    decisions = overrides.by_student.get(settled.student) if overrides is not None else None
+    notes = overrides.stale_notes.get(settled.student) if overrides is not None else None
+    if decisions_digest(decisions, notes) != settled.decisions:
+        return None
+    return cache.reuse_reports(cached, cached.final, _report_names(settled.student)) if reports else ()
+
+
+def _settled_record(name: str, key: str, cached: Cached, carried: tuple[str, ...]) -> Graded | None:
+    """The record of a settled student (see `_to_grade`); None when their row does not read back as theirs."""
+    settled = cached.settled
+    assert settled is not None and cached.at is not None
     try:
         row = row_from_json(settled.row)
     except (ValueError, TypeError):
         return None
-    decisions = overrides.by_student.get(row.id) if overrides is not None else None
-    notes = overrides.stale_notes.get(row.id) if overrides is not None else None
-    if decisions_digest(decisions, notes) != settled.decisions:
+    if row.id != settled.student:
         return None
-    carried: tuple[str, ...] | None = ()
-    if reports:
-        carried = cache.reuse_reports(cached, cached.final, _report_names(row.id))
-        if carried is None:
-            return None
     offset, length = cached.at
     return Graded(file=name, row=row, json_line="", reviews=(), decided=settled.decided, stale=settled.stale,
                   cache_key=key, final_digest=cached.final, provisional=cached.provisional, carried=carried,
