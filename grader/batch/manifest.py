@@ -45,10 +45,10 @@ class Manifest:
 
 
 # A run checks the previous OUT's files before it starts, again when it swaps, and hashes the new
-# files (some of them the old ones, linked) for the manifest: the digest of a file whose device, inode,
-# size and modification time (in ns) are unchanged since it was hashed is not computed again. A worker
-# hashes each report as it writes it (`remember_digest`), so the manifest reads none of them back; a
-# report carried over by a link keeps the digest the previous manifest records for it (result_cache).
+# files for the manifest: the digest of a file whose device, inode, size and modification time (in ns)
+# are unchanged since it was hashed is not computed again. A worker hashes each report as it writes it
+# (`remember_digest`), so the manifest reads none of them back; a report carried over keeps the digest
+# the previous manifest records for it (staging).
 _DIGESTS: dict[tuple[int, int, int, int], str] = {}
 
 
@@ -60,9 +60,9 @@ def file_digest(info: os.stat_result, sha256: str) -> FileDigest:
 
 
 def remember_digest(written: FileDigest) -> None:
-    """The digest of a file this run wrote itself (a worker, hashing what it wrote) or carried over from the
-    previous OUT (linked: the digest its manifest records), so the manifest does not read it back; only while
-    the file keeps that identity, as for every remembered digest."""
+    """The digest of a file whose bytes this run has hashed already (a worker, hashing a report it wrote; the
+    parent, the review.yaml it read), so that it is not read again; only while the file keeps that identity,
+    as for every remembered digest."""
     if written[1]:
         _DIGESTS[written[:4]] = written[4]
 

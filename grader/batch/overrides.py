@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 
+from grader.batch.manifest import file_digest, remember_digest
 from grader.batch.review_reader import grader_layout_entries, written_entries
 from grader.safe_files import read_regular_file, shown
 from grader.safe_yaml import load_yaml_entries
@@ -302,10 +304,13 @@ def _read_entries(path: Path, name: str, written_sha256: str | None) -> list[tup
     which leaves out the entries that are not decisions; the review.yaml the grader wrote, unedited since,
     is not even scanned for that layout."""
     try:
+        before = os.stat(path)
         data = read_regular_file(path, OverridesError, max_bytes=MAX_OVERRIDE_BYTES, name=name)
-    except OverridesError:
+    except (OverridesError, OSError):
         data = None  # load_yaml_entries reads it again and says why
     if data is not None and written_sha256 is not None and hashlib.sha256(data).hexdigest() == written_sha256:
+        if file_digest(before, "")[:4] == file_digest(os.stat(path), "")[:4]:  # what was read is the file there
+            remember_digest(file_digest(before, written_sha256))  # (the run reads it again, as it was written)
         entries = written_entries(data)
         if entries is not None:
             return entries

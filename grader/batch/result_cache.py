@@ -286,5 +286,5 @@ def write_cache(folder: Path, fingerprint: str, entries: Iterable[CacheEntry]) -
     """Write folder/CACHE_NAME: the header on the first line, then one JSON list of the entries in file-name order."""
     header = json.dumps({"kind": HEADER_KIND, "format": FORMAT, "fingerprint": fingerprint})
     listed = json.dumps([entry.fields() for entry in sorted(entries, key=lambda entry: entry.file)])
-    with open(folder / CACHE_NAME, "w", encoding="utf-8", newline="\n") as stream:  # (ASCII: names kept as escapes)
-        stream.write(header + "\n" + listed + "\n")
+    with open(folder / CACHE_NAME, "wb") as stream:  # (ASCII: a name that is not UTF-8 is kept as escapes)
+        stream.write(f"{header}\n{listed}\n".encode("ascii"))
