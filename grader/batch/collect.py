@@ -10,7 +10,9 @@ collide, every file involved becomes a problem naming the others, and none of th
 A student the result cache settles (grader.batch.result_cache: nothing their outputs depend on
 changed) has no texts in a spill file: their references point into the previous OUT's
 results.jsonl and review.yaml instead (`PREVIOUS_RESULTS`, `PREVIOUS_REVIEW`), which the parent
-opens as the manifest recorded them (`SpillReader.add_source`). The outputs are assembled from
+opens as the manifest recorded them (`SpillReader.add_source`), and their Result before decisions,
+when they have one, into the previous result cache, which the parent holds in memory
+(`PREVIOUS_CACHE`, `SpillReader.add_memory`). The outputs are assembled from
 references (`Assembler`): a run of references that lie end to end in one file, as most of a rerun's
 do, is copied at once, inside the kernel where it can.
 """
@@ -30,6 +32,7 @@ SpillRef = tuple[int, int, int]  # (offset, length, number of the spill file, or
 SPILL_PREFIX = ".spill-"  # scratch files inside the staging folder (one per process), removed before the swap
 PREVIOUS_RESULTS = -1  # "spill number" of the previous OUT's results.jsonl
 PREVIOUS_REVIEW = -2  # and of its review.yaml
+PREVIOUS_CACHE = -3  # and of the Results before decisions its result cache holds
 COPY_CHUNK = 1 << 24  # bytes the kernel copies per call
 COPY_AT_ONCE = 1 << 18  # a run of references this long is copied by the kernel, a shorter one through the buffer
 BUFFERED = 1 << 18  # the buffer is written out when it holds this much (small enough to stay in the CPU's cache)
@@ -79,10 +82,15 @@ class SpillReader:
         self.folder = folder
         self._files: dict[int, int] = {}  # spill number -> open descriptor
         self._sources: dict[int, int] = {}  # PREVIOUS_* -> a descriptor of the file, owned by the caller
+        self.memory: dict[int, bytes] = {}  # PREVIOUS_* -> the bytes themselves
 
     def add_source(self, number: int, descriptor: int) -> None:
         """References with this (negative) number read from `descriptor`, which stays the caller's to close."""
         self._sources[number] = descriptor
+
+    def add_memory(self, number: int, data: bytes) -> None:
+        """References with this (negative) number read from `data`."""
+        self.memory[number] = data
 
     def descriptor(self, number: int) -> int:
         known = self._sources.get(number)
@@ -95,13 +103,20 @@ class SpillReader:
         return descriptor
 
     def read(self, ref: SpillRef) -> str:
-        return read_at(self.descriptor(ref[2]), ref[0], ref[1]).decode("utf-8")
+        return self.read_bytes(*ref).decode("utf-8")
+
+    def read_bytes(self, offset: int, length: int, number: int) -> bytes:
+        data = self.memory.get(number)
+        if data is not None:
+            return data[offset:offset + length]
+        return read_at(self.descriptor(number), offset, length)
 
     def close(self) -> None:
         for descriptor in self._files.values():
             os.close(descriptor)
         self._files.clear()
         self._sources.clear()
+        self.memory.clear()
 
     def remove_files(self) -> None:
         """Close, and delete every spill file in the folder (each process made one)."""
@@ -179,9 +194,8 @@ class Assembler:
         if start == end:
             return
         self._start = self._end
-        source = self._reader.descriptor(self._number)
-        if end - start < COPY_AT_ONCE:  # a short run is read into the buffer: one system call either way
-            data = read_at(source, start, end - start)
+        if end - start < COPY_AT_ONCE or self._number in self._reader.memory:  # a short run: into the buffer
+            data = self._reader.read_bytes(start, end - start, self._number)  # (one system call either way)
             if len(data) != end - start:
                 raise OSError(f"an input of the output ended early (byte {start + len(data)} of {end})")
             self._pending.append(data)
@@ -190,6 +204,7 @@ class Assembler:
                 self._flush_pending()
             return
         self._flush_pending()
+        source = self._reader.descriptor(self._number)
         while start < end:
             copied = _copy(source, self._descriptor, start, min(end - start, COPY_CHUNK))
             if copied <= 0:
@@ -267,9 +282,12 @@ class Collector:
         self._students: dict[str, list[Student]] = {}
         self._problems: list[Problem] = []
 
-    def add(self, record: Graded | Problem) -> None:
+    def add(self, record: Graded | Problem | Student) -> None:
         if isinstance(record, Problem):
             self._problems.append(record)
+            return
+        if isinstance(record, Student):  # (settled: as the previous run left them)
+            self._students.setdefault(record.row.id.casefold(), []).append(record)
             return
         if record.spilled is None or record.provisional is not None:
             if self._own is None:

@@ -21,9 +21,10 @@ from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from grader.batch.collect import (PREVIOUS_RESULTS, PREVIOUS_REVIEW, Assembler, Collected, Collector,
-                                  SpillReader, SpillRef)
+from grader.batch.collect import (PREVIOUS_CACHE, PREVIOUS_RESULTS, PREVIOUS_REVIEW, Assembler, Collected,
+                                  Collector, SpillReader, SpillRef)
 from grader.batch.gradebook import write_gradebook
 from grader.batch.lock import output_lock
 from grader.batch.manifest import (Manifest, forget_digests, hash_soon, open_as_recorded, remember_digest,
@@ -31,7 +32,7 @@ from grader.batch.manifest import (Manifest, forget_digests, hash_soon, open_as_
 from grader.batch.overrides import Overrides, load_overrides, merge_overrides
 from grader.batch.progress import Progress
 from grader.batch.records import Problem
-from grader.batch.result_cache import REPORTS_FOLDER, RESULTS_NAME, CacheEntry, ResultCache, inputs_fingerprint, write_cache
+from grader.batch.result_cache import REPORTS_FOLDER, RESULTS_NAME, ResultCache, inputs_fingerprint, write_cache
 from grader.batch.review import write_review
 from grader.batch.runner import WorkerSetup, discover, grade_files
 from grader.batch.staging import carriable_reports, check_output, check_reports, clean_leftovers, staged_folder
@@ -138,15 +139,17 @@ def _grade(options: BatchOptions, staging: Path, rubric: LoadedRubric, overrides
         reports.mkdir()
     cache = (ResultCache.load(options.out, fingerprint, previous)
              if fingerprint is not None and previous is not None else None)
-    if cache is not None:
+    if cache is not None and previous is not None:
         cache.settle = bool(texts)
-        cache.carriable = carriable_reports(options.out) if options.reports else frozenset()
+        cache.carriable = carriable_reports(options.out, previous) if options.reports else frozenset()
     setup = WorkerSetup(rubric_path=str(options.rubric), overrides=overrides,
                         reports_folder=str(reports) if options.reports else None, recorded=options.recorded,
                         cache=cache or None, keyed=fingerprint is not None, scratch=str(staging))
     collector = Collector(staging)
     for number, text in texts.items():
         collector.spill.add_source(number, text.descriptor)
+    if cache is not None:
+        collector.spill.add_memory(PREVIOUS_CACHE, cache.kept)
     for name, message in found.problems:
         collector.add(Problem(name, message))
     progress = Progress.for_terminal(len(found.files), quiet=options.quiet)
@@ -311,19 +314,18 @@ def _write_outputs(staging: Path, collected: Collected, spill: SpillReader, rubr
 def _write_cache(staging: Path, fingerprint: str, collected: Collected, spill: SpillReader,
                  lines: list[tuple[int, int]], entries_at: list[list[int]]) -> None:
     """This run's result cache: for each file graded, where its outputs are in this OUT (see result_cache)."""
-    cached: list[CacheEntry] = []
-    for student, line, reviews in zip(collected.students, lines, entries_at):
+    entries: list[list[Any]] = []
+    for student, (offset, length), reviews in zip(collected.students, lines, entries_at):
         if student.cache_key is None:
             continue
         settled = (None if student.row_json is None else
                    [student.row.id, student.decisions, student.row_json, reviews, student.decided,
                     list(student.stale)])
-        cached.append(CacheEntry(student.file, student.cache_key, final=student.final_digest, at=line,
-                                 provisional=spill.read(student.provisional) if student.provisional else None,
-                                 settled=settled))
-    cached += [CacheEntry(problem.file, problem.cache_key, problem=problem.message)
-               for problem in collected.problems if problem.cache_key is not None]
-    write_cache(staging, fingerprint, cached)
+        entries.append([student.file, student.cache_key, "graded", student.final_digest, offset, length,
+                        student.provisional, settled])
+    entries += [[problem.file, problem.cache_key, "problem", problem.message]
+                for problem in collected.problems if problem.cache_key is not None]
+    write_cache(staging, fingerprint, entries, spill)
 
 
 def describe_outcome(outcome: BatchOutcome) -> str:

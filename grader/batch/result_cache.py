@@ -8,7 +8,10 @@ Result before any decision when decisions made the final one differ, and what `S
 (the digest of the decisions and stale notes applied, the gradebook row, where each review.yaml
 entry is). The first line holds the fingerprint of everything else grading depends on
 (`inputs_fingerprint`: the grader's code and version, the rubric's bytes, the solver's source, a
-frozen variants table, the libraries' versions): when any of them changes, no entry is used.
+frozen variants table, the libraries' versions): when any of them changes, no entry is used. The
+second line is the entries, one JSON list in file-name order; the Results before decisions follow
+it as they are, one after the other (an entry says where its own is), so they are neither escaped
+into JSON nor parsed out of it, and a settled student's is copied over as bytes.
 
 A rerun takes each file that did not change one of two ways (grader.batch.runner):
 - settled: the student's decisions and stale notes are the ones applied before, so every output
@@ -35,12 +38,14 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Iterable
+from array import array
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import grader
+from grader.batch.collect import Assembler, SpillReader, SpillRef
 from grader.batch.manifest import Manifest
 from grader.safe_files import open_own_regular_file
 
@@ -50,52 +55,31 @@ if TYPE_CHECKING:
 CACHE_NAME = ".grade-cache.jsonl"
 RESULTS_NAME = "results.jsonl"
 REPORTS_FOLDER = "reports"
-FORMAT = 4  # bumped when an entry's layout changes
+FORMAT = 5  # bumped when an entry's layout changes
 HEADER_KIND = "grade batch results cache"
 SOURCE_SUFFIXES = frozenset({".py", ".j2", ".json", ".yaml", ".yml", ".txt", ".md", ".css", ".js"})
 LIBRARIES = ("numpy", "pydantic", "pydantic_core", "yaml", "jinja2", "markdown")  # their output is in OUT
 
 
-@dataclass(frozen=True)
-class Settled:
+class Settled(NamedTuple):
     """What a graded student's outputs were, for a rerun that changes nothing they depend on."""
 
     student: str  # the student's id (as in `row`)
     decisions: str  # grader.batch.overrides.decisions_digest of the decisions and stale notes applied
     row: str  # the StudentRow, as grader.batch.records.row_to_json wrote it
-    reviews: list[int]  # question index, offset, length of each review.yaml entry, one after the other
+    reviews: array  # question index, offset, length of each review.yaml entry, one after the other ('q')
     decided: int
     stale: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Cached:
+class Cached(NamedTuple):
     """One file's cached grading: a problem's message, or where the student's final JSON line is."""
 
     problem: str | None = None
     final: str | None = None  # sha256 of the final JSON line (the previous OUT's reports were rendered from it)
     at: tuple[int, int] | None = None  # (offset, length without the newline) of that line in results.jsonl
-    provisional: str | None = None  # the Result before decisions, when they made the final one differ
-    settled: Settled | None = None
-
-
-@dataclass(frozen=True)
-class CacheEntry:
-    """What the parent records for one file (see the module doc)."""
-
-    file: str
-    key: str
-    problem: str | None = None
-    final: str | None = None
-    at: tuple[int, int] | None = None
-    provisional: str | None = None
-    settled: list[Any] | None = None  # Settled's fields, the reviews flattened (index, offset, length, ...)
-
-    def fields(self) -> list[Any]:
-        if self.problem is not None:
-            return [self.file, self.key, "problem", self.problem]
-        assert self.at is not None
-        return [self.file, self.key, "graded", self.final, self.at[0], self.at[1], self.provisional, self.settled]
+    provisional: tuple[int, int] | None = None  # where the Result before decisions is in `ResultCache.kept`, when
+    settled: Settled | None = None               # the decisions made the final one differ
 
 
 def submission_key(name: str, data: bytes) -> str:
@@ -173,9 +157,9 @@ class ResultCache:
 
     out: Path | None = None
     entries: dict[str, list[Any]] = field(default_factory=dict)
-    previous_files: dict[str, str] = field(default_factory=dict)  # the previous manifest: name -> sha256
     settle: bool = False  # the parent reads the previous results.jsonl and review.yaml as written: Settled is used
     carriable: frozenset[str] = frozenset()  # the previous OUT's reports that can be carried over (staging)
+    kept: bytes = b""  # the Results before decisions, as the cache file holds them after its entries
     _results: Any = field(default=None, repr=False, compare=False)  # results.jsonl, open in this process
     _pid: int = field(default=0, repr=False, compare=False)
 
@@ -190,20 +174,21 @@ class ResultCache:
         data = _read_own_file(out / CACHE_NAME) if recorded_sha256 is not None else None
         if data is None or hashlib.sha256(data).hexdigest() != recorded_sha256:
             return cls()
-        head, _, rest = data.partition(b"\n")
+        head = data.find(b"\n")
+        end = data.find(b"\n", head + 1)
         try:
-            header = json.loads(head)
-            if (not isinstance(header, dict) or header.get("kind") != HEADER_KIND or header.get("format") != FORMAT
-                    or header.get("fingerprint") != fingerprint):
+            header = json.loads(data[:head])
+            if (head < 0 or end < 0 or not isinstance(header, dict) or header.get("kind") != HEADER_KIND
+                    or header.get("format") != FORMAT or header.get("fingerprint") != fingerprint):
                 return cls()
-            listed = json.loads(rest)
+            listed = json.loads(data[head + 1:end])
         except (UnicodeDecodeError, ValueError):
             return cls()
         entries: dict[str, list[Any]] = {}
         for entry in listed if isinstance(listed, list) else ():
             if isinstance(entry, list) and len(entry) >= 4 and isinstance(entry[0], str) and isinstance(entry[1], str):
                 entries[entry[0]] = entry
-        return cls(out=out, entries=entries, previous_files=previous.files)
+        return cls(out=out, entries=entries, kept=data[end + 1:])
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -224,15 +209,24 @@ class ResultCache:
         if entry[2] != "graded" or len(entry) != 8:
             return None
         _, _, _, final, offset, length, provisional, settled = entry
-        if not (isinstance(final, str) and _counts(offset, length) and isinstance(provisional, (str, type(None)))):
+        if not (isinstance(final, str) and _counts(offset, length)):
             return None
-        return Cached(final=final, at=(offset, length), provisional=provisional, settled=_settled(settled))
+        if provisional is not None:
+            if not (isinstance(provisional, list) and len(provisional) == 2 and _counts(*provisional)
+                    and provisional[0] + provisional[1] <= len(self.kept)):
+                return None
+            provisional = (provisional[0], provisional[1])
+        return Cached(None, final, (offset, length), provisional, _settled(settled))
 
     def provisional_json(self, cached: Cached) -> str | None:
-        """The Result before any decision as a JSON line: kept in the entry, or the previous results.jsonl's
+        """The Result before any decision as a JSON line: kept in the cache file, or the previous results.jsonl's
         line when that is it (checked against its sha256); None when it cannot be had."""
         if cached.provisional is not None:
-            return cached.provisional
+            offset, length = cached.provisional
+            try:
+                return self.kept[offset:offset + length].decode("utf-8")
+            except UnicodeDecodeError:
+                return None
         if cached.at is None or self.out is None:
             return None
         line = self._results_line(*cached.at)
@@ -259,7 +253,7 @@ class ResultCache:
         if cached is None or cached.final is None or cached.final != final_digest:
             return None
         for name in names:
-            if name not in self.carriable or f"{REPORTS_FOLDER}/{name}" not in self.previous_files:
+            if name not in self.carriable:
                 return None
         return names
 
@@ -274,17 +268,32 @@ def _settled(fields: Any) -> Settled | None:
         return None
     student, decisions, row, reviews, decided, stale = fields
     if not (isinstance(student, str) and isinstance(decisions, str) and isinstance(row, str)
-            and isinstance(reviews, list)
-            and len(reviews) % 3 == 0 and {type(number) for number in reviews} <= {int} and min(reviews, default=0) >= 0
+            and isinstance(reviews, list) and len(reviews) % 3 == 0
             and _counts(decided) and isinstance(stale, list) and all(isinstance(question, str) for question in stale)):
         return None
-    return Settled(student=student, decisions=decisions, row=row, reviews=reviews, decided=decided,
-                   stale=tuple(stale))
+    try:
+        numbers = array("q", reviews)  # (TypeError for anything but whole numbers)
+    except (TypeError, OverflowError):
+        return None
+    if min(numbers, default=0) < 0:
+        return None
+    return Settled(student, decisions, row, numbers, decided, tuple(stale))
 
 
-def write_cache(folder: Path, fingerprint: str, entries: Iterable[CacheEntry]) -> None:
-    """Write folder/CACHE_NAME: the header on the first line, then one JSON list of the entries in file-name order."""
+def write_cache(folder: Path, fingerprint: str, entries: list[list[Any]], reader: SpillReader) -> None:
+    """Write folder/CACHE_NAME: the header on the first line, then one JSON list of the entries in file-name order,
+    then the Results before decisions. A graded entry's provisional (its seventh field) is given as a reference to
+    the text (`reader` reads it) and is written as where that text is in the part after the entries."""
+    entries.sort(key=itemgetter(0))
+    texts: list[SpillRef] = []
+    at = 0
+    for entry in entries:
+        ref = entry[6] if entry[2] == "graded" else None
+        if ref is not None:
+            texts.append(ref)
+            entry[6] = [at, ref[1]]
+            at += ref[1]
     header = json.dumps({"kind": HEADER_KIND, "format": FORMAT, "fingerprint": fingerprint})
-    listed = json.dumps([entry.fields() for entry in sorted(entries, key=lambda entry: entry.file)])
-    with open(folder / CACHE_NAME, "wb") as stream:  # (ASCII: a name that is not UTF-8 is kept as escapes)
-        stream.write(f"{header}\n{listed}\n".encode("ascii"))
+    with Assembler(folder / CACHE_NAME, reader) as out:  # (ASCII: a name that is not UTF-8 is kept as escapes)
+        out.text(f"{header}\n{json.dumps(entries)}\n")
+        out.refs(texts)

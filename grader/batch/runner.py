@@ -24,7 +24,7 @@ from itertools import repeat
 from pathlib import Path
 from queue import SimpleQueue
 
-from grader.batch.collect import PREVIOUS_RESULTS, PREVIOUS_REVIEW, Spill, spill_record
+from grader.batch.collect import PREVIOUS_CACHE, PREVIOUS_RESULTS, PREVIOUS_REVIEW, Spill, Student, spill_record
 from grader.batch.manifest import FileDigest, file_digest
 from grader.batch.overrides import Overrides, StaleNote, apply_decisions, decisions_digest
 from grader.batch.records import Graded, Problem, compact_row, row_from_json, row_to_json
@@ -188,15 +188,17 @@ def _submission_bytes(path: str) -> bytes | None:
         info = os.fstat(descriptor)
         if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_BYTES:
             return None
-        chunks: list[bytes] = []
-        total = 0
-        while total <= MAX_BYTES:  # to the end, however much the file grew since fstat
-            chunk = os.read(descriptor, max(info.st_size + 1 - total, 1 << 16))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
-        data = b"".join(chunks)
+        data = os.read(descriptor, info.st_size + 1)  # (one call to the end, unless it grew since fstat)
+        if len(data) > info.st_size:
+            chunks = [data]
+            total = len(data)
+            while total <= MAX_BYTES:  # to the end, however much the file grew
+                chunk = os.read(descriptor, 1 << 16)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                total += len(chunk)
+            data = b"".join(chunks)
     except OSError:
         return None
     finally:
@@ -229,10 +231,10 @@ def _close_spill() -> None:
 
 
 # --- the parent side -----------------------------------------------------------------------------
-def grade_files(files: list[tuple[Path, str]], setup: WorkerSetup, jobs: int) -> Iterator[list[Graded | Problem]]:
+def grade_files(files: list[tuple[Path, str]], setup: WorkerSetup, jobs: int) -> Iterator[list[Graded | Problem | Student]]:
     """Yield the records chunk by chunk, in whatever order they are ready (the caller sorts). The files the
     result cache settles are taken in this process while the workers grade the others (`_to_grade`)."""
-    settled: SimpleQueue[Graded | Problem] = SimpleQueue()
+    settled: SimpleQueue[Graded | Problem | Student] = SimpleQueue()
     chunks = _to_grade(files, setup, settled.put)
     if jobs <= 1 or len(files) <= CHUNK_FILES:
         init_worker(setup, subprocess=False)
@@ -253,7 +255,7 @@ def grade_files(files: list[tuple[Path, str]], setup: WorkerSetup, jobs: int) ->
         yield from _drained(settled)
 
 
-def _drained(queue: SimpleQueue[Graded | Problem]) -> Iterator[list[Graded | Problem]]:
+def _drained(queue: SimpleQueue[Graded | Problem | Student]) -> Iterator[list[Graded | Problem | Student]]:
     records = []
     while not queue.empty():
         records.append(queue.get())
@@ -262,7 +264,7 @@ def _drained(queue: SimpleQueue[Graded | Problem]) -> Iterator[list[Graded | Pro
 
 
 def _to_grade(files: list[tuple[Path, str]], setup: WorkerSetup,
-              taken: Callable[[Graded | Problem], None]) -> Iterator[list[tuple[str, str]]]:
+              taken: Callable[[Graded | Problem | Student], None]) -> Iterator[list[tuple[str, str]]]:
     """The chunks of files the workers must grade; the records of the others go to `taken`: a problem the result
     cache knows, and a settled student, whose outputs are the previous run's, unchanged. That is the same file
     (key) under the same rubric, solver and grader (the cache's fingerprint), with the same decisions and stale
@@ -293,9 +295,9 @@ def _to_grade(files: list[tuple[Path, str]], setup: WorkerSetup,
         yield chunk
     left: list[tuple[str, str]] = []
     for path_text, name, key, cached, carried in settled:
-        record = _settled_record(name, key, cached, carried)
-        if record is not None:
-            taken(record)
+        student = _settled_student(name, key, cached, carried)
+        if student is not None:
+            taken(student)
         else:  # (a row that does not read back: the file is graded after all)
             left.append((path_text, name))
     yield from (left[start:start + CHUNK_FILES] for start in range(0, len(left), CHUNK_FILES))
@@ -314,8 +316,9 @@ def _carried_if_settled(cached: Cached, cache: ResultCache, overrides: Overrides
     return cache.reuse_reports(cached, cached.final, _report_names(settled.student)) if reports else ()
 
 
-def _settled_record(name: str, key: str, cached: Cached, carried: tuple[str, ...]) -> Graded | None:
-    """The record of a settled student (see `_to_grade`); None when their row does not read back as theirs."""
+def _settled_student(name: str, key: str, cached: Cached, carried: tuple[str, ...]) -> Student | None:
+    """A settled student as the collector keeps them (see `_to_grade`); None when their row does not read back
+    as theirs."""
     settled = cached.settled
     assert settled is not None and cached.at is not None
     try:
@@ -325,9 +328,9 @@ def _settled_record(name: str, key: str, cached: Cached, carried: tuple[str, ...
     if row.id != settled.student:
         return None
     offset, length = cached.at
-    return Graded(file=name, row=row, json_line="", reviews=(), decided=settled.decided, stale=settled.stale,
-                  cache_key=key, final_digest=cached.final, provisional=cached.provisional, carried=carried,
-                  spilled=((offset, length + 1, PREVIOUS_RESULTS),
-                           tuple(zip(settled.reviews[::3], zip(settled.reviews[1::3], settled.reviews[2::3],
-                                                               repeat(PREVIOUS_REVIEW)))), None),
-                  row_json=settled.row, decisions=settled.decisions)
+    reviews = settled.reviews
+    return Student(name, row, (offset, length + 1, PREVIOUS_RESULTS),
+                   tuple(zip(reviews[::3], zip(reviews[1::3], reviews[2::3], repeat(PREVIOUS_REVIEW)))),
+                   settled.decided, settled.stale, key, cached.final,
+                   (*cached.provisional, PREVIOUS_CACHE) if cached.provisional is not None else None,
+                   settled.row, settled.decisions, carried)

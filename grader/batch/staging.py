@@ -83,13 +83,15 @@ def check_output(out: Path, source: Path) -> Manifest | None:
     return manifest
 
 
-def carriable_reports(out: Path) -> frozenset[str]:
-    """The names of the regular files in OUT's reports folder (one of its own, not a link), which a run can
-    carry over in it; none when there is no such folder."""
+def carriable_reports(out: Path, manifest: Manifest) -> frozenset[str]:
+    """The names of the regular files in OUT's reports folder (one of its own, not a link) that its `manifest`
+    lists, which a run can carry over in it; none when there is no such folder."""
     if not _real_folder(out / REPORTS_FOLDER):
         return frozenset()
+    listed = manifest.files
     with os.scandir(out / REPORTS_FOLDER) as listing:  # (the listing tells the type: no call per file)
-        return frozenset(entry.name for entry in listing if entry.is_file(follow_symlinks=False))
+        return frozenset(entry.name for entry in listing
+                         if f"{CHECKED_LATER}{entry.name}" in listed and entry.is_file(follow_symlinks=False))
 
 
 def check_reports(out: Path, manifest: Manifest, carried: Collection[str]) -> None:

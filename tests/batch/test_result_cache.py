@@ -86,6 +86,29 @@ def test_a_rerun_with_only_new_decisions_grades_nothing_and_writes_the_same_out(
     assert read_tree(out) == read_tree(fresh)
 
 
+def test_decisions_changed_again_are_applied_to_the_results_the_cache_kept_from_before_the_first_ones(
+        tmp_path: Path, gradings: list[str]) -> None:
+    """The second rerun starts from the Results before decisions that the first rerun's cache holds: nothing is
+    graded, and OUT is what a run without any cache writes (but for the cache: decisions read back from
+    review.yaml are bound to the answers they judged, those of a file of overrides are not)."""
+    folder, out, fresh = write_class(tmp_path / "class"), tmp_path / "out", tmp_path / "fresh"
+    batch(folder, out)
+    first, second = tmp_path / "first.yaml", tmp_path / "second.yaml"
+    decide_text_answers(out, first, every=2)
+    batch(folder, out, RUBRIC_PATH, first)
+    decide_text_answers(out, second, every=3)
+    second.write_text(second.read_text(encoding="utf-8").replace("Half:", "A half:"), encoding="utf-8")
+    gradings.clear()
+
+    batch(folder, out, RUBRIC_PATH, second)
+
+    assert gradings == []
+    assert "A half: see" in (out / "results.jsonl").read_text(encoding="utf-8")
+    batch(folder, fresh, RUBRIC_PATH, first, second)  # (the first decisions are in OUT's review.yaml now)
+    assert {name: data for name, data in read_tree(out).items() if not name.startswith(".grade-")} == \
+        {name: data for name, data in read_tree(fresh).items() if not name.startswith(".grade-")}
+
+
 def test_a_changed_submission_is_graded_again_and_the_others_are_not(tmp_path: Path, gradings: list[str]) -> None:
     folder, out = write_class(tmp_path / "class"), tmp_path / "out"
     batch(folder, out)
