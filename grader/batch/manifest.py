@@ -73,26 +73,37 @@ def forget_digests() -> None:
     _PENDING.clear()
 
 
-# Files the parent has just written are hashed in a thread while it writes the next ones (hashlib lets go of
-# the GIL while it hashes): `hash_soon`, after the workers are done. `sha256_file` waits for the result and takes
-# it when it is for the file as it is then, and hashes the file itself otherwise. Each thread ends with its file.
+# Files are hashed in a thread while the run does other work (hashlib lets go of the GIL while it hashes):
+# `hash_soon`, for the previous OUT's files while the decisions are read, and for the files the parent has just
+# written while it writes the next ones. `sha256_file` waits for the result and takes it when it is for the file
+# as it is then, and hashes the file itself otherwise. Each thread ends with its files; none runs while worker
+# processes are forked (the previous OUT's are waited for before grading starts).
 _PENDING: dict[str, _Hashing] = {}
 
 
 class _Hashing(threading.Thread):
-    def __init__(self, path: str) -> None:
+    def __init__(self, paths: list[str]) -> None:
         super().__init__(name="grade-hash", daemon=True)
-        self.path = path
-        self.digest: FileDigest | None = None
+        self.paths = paths
+        self.digests: dict[str, FileDigest | None] = {}
 
     def run(self) -> None:
-        self.digest = hash_regular_file(self.path)
+        for path in self.paths:
+            self.digests[path] = hash_regular_file(path)
 
 
-def hash_soon(path: str | os.PathLike[str]) -> None:
-    """Start hashing the file at `path` in a thread of its own (not while worker processes are being forked)."""
-    hashing = _PENDING[os.fspath(path)] = _Hashing(os.fspath(path))
+def hash_soon(*paths: str | os.PathLike[str]) -> None:
+    """Start hashing the files at `paths`, one after the other, in a thread of their own."""
+    hashing = _Hashing([os.fspath(path) for path in paths])
+    for path in hashing.paths:
+        _PENDING[path] = hashing
     hashing.start()
+
+
+def hashed_soon() -> None:
+    """Wait until every file given to `hash_soon` is hashed (before worker processes are forked)."""
+    for hashing in set(_PENDING.values()):
+        hashing.join()
 
 
 def sha256_file(path: str | os.PathLike[str], info: os.stat_result | None = None) -> str | None:
@@ -109,8 +120,9 @@ def sha256_file(path: str | os.PathLike[str], info: os.stat_result | None = None
     pending = _PENDING.pop(os.fspath(path), None)
     if pending is not None:
         pending.join()
-        if pending.digest is not None and pending.digest[:4] == identity:
-            remember_digest(pending.digest)
+        hashed = pending.digests.get(os.fspath(path))
+        if hashed is not None and hashed[:4] == identity:
+            remember_digest(hashed)
     known = _DIGESTS.get(identity) if info.st_ino else None
     if known is not None:  # (no inode number, as in a Windows listing: nothing is remembered or recalled)
         return known

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 
-from grader.batch.manifest import file_digest, remember_digest
+from grader.batch.manifest import file_digest, sha256_file
 from grader.batch.review_reader import grader_layout_entries, written_entries
 from grader.safe_files import read_regular_file, shown
 from grader.safe_yaml import load_yaml_entries
@@ -298,19 +298,25 @@ def _raise_if_any(problems: list[str], name: str, hint: str) -> None:
     raise OverridesError(f"{len(problems)} entries cannot be used:\n  {listed}{more}", path=name, hint=hint)
 
 
+def _as_written(path: Path, before: os.stat_result, data: bytes, written_sha256: str) -> bool:
+    """True when `data`, read from `path` (`before`: its lstat then), has the sha256 the grader's manifest records
+    (as the file there: it may have been hashed while the run did other work, grader.batch.manifest)."""
+    if file_digest(before, "")[:4] != file_digest(os.lstat(path), "")[:4]:  # written to while it was read
+        return hashlib.sha256(data).hexdigest() == written_sha256
+    return sha256_file(path, before) == written_sha256
+
+
 def _read_entries(path: Path, name: str, written_sha256: str | None) -> list[tuple[int, Any, int]]:
     """The file's entries, numbered from 1, with their line numbers (safe YAML: no tags, no key twice, bounded
     size). A file in the layout the grader writes is read without the YAML parser (grader.batch.review_reader),
     which leaves out the entries that are not decisions; the review.yaml the grader wrote, unedited since,
     is not even scanned for that layout."""
     try:
-        before = os.stat(path)
+        before = os.lstat(path)
         data = read_regular_file(path, OverridesError, max_bytes=MAX_OVERRIDE_BYTES, name=name)
     except (OverridesError, OSError):
         data = None  # load_yaml_entries reads it again and says why
-    if data is not None and written_sha256 is not None and hashlib.sha256(data).hexdigest() == written_sha256:
-        if file_digest(before, "")[:4] == file_digest(os.stat(path), "")[:4]:  # what was read is the file there
-            remember_digest(file_digest(before, written_sha256))  # (the run reads it again, as it was written)
+    if data is not None and written_sha256 is not None and _as_written(path, before, data, written_sha256):
         entries = written_entries(data)
         if entries is not None:
             return entries

@@ -35,7 +35,8 @@ from grader.batch.records import Problem
 from grader.batch.result_cache import REPORTS_FOLDER, RESULTS_NAME, ResultCache, inputs_fingerprint, write_cache
 from grader.batch.review import write_review
 from grader.batch.runner import WorkerSetup, discover, grade_files
-from grader.batch.staging import carriable_reports, check_output, check_reports, clean_leftovers, staged_folder
+from grader.batch.staging import (carriable_reports, check_output, check_reports, check_unchanged, clean_leftovers,
+                                  staged_folder)
 from grader.batch.summary import ClassSummary, summarise
 from grader.errors import OverridesError, UsageError
 from grader.reports import environment, render_template
@@ -100,6 +101,8 @@ def run_batch(options: BatchOptions) -> BatchOutcome:
         found = discover(options.folder, skip=options.out)
         if not found.files and not found.problems:
             raise UsageError("no .yaml or .yml files here", path=shown(options.folder))
+        if previous is not None:
+            check_unchanged(options.out, previous)  # (its files were hashed meanwhile)
         for name in ("result.html.j2", "result.md.j2", "summary.html.j2"):
             environment().get_template(name)  # compiled once here, inherited by forked workers
         fingerprint = inputs_fingerprint(rubric) if options.recorded is None else None  # None: no cache

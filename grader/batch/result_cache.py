@@ -46,8 +46,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import grader
 from grader.batch.collect import Assembler, SpillReader, SpillRef
-from grader.batch.manifest import Manifest
-from grader.safe_files import open_own_regular_file
+from grader.batch.manifest import Manifest, open_as_recorded, unchanged_since
 
 if TYPE_CHECKING:
     from grader.rubric import LoadedRubric
@@ -137,14 +136,17 @@ def _hash_tree(digest: Any, label: str, root: Path) -> None:
                 _hash_file(digest, f"{label}/{path.relative_to(root).as_posix()}", path)
 
 
-def _read_own_file(path: Path) -> bytes | None:
-    """The bytes of a regular file (never through a link, never blocking on a FIFO); None otherwise."""
-    descriptor = open_own_regular_file(path)
-    if descriptor is None:
+def _read_as_recorded(path: Path, sha256: str) -> bytes | None:
+    """The bytes of the regular file at `path` (never through a link, never blocking on a FIFO) when they are the
+    ones `sha256` records; None otherwise."""
+    opened = open_as_recorded(path, sha256)
+    if opened is None:
         return None
+    descriptor, identity = opened
     try:
         with open(descriptor, "rb", closefd=False) as stream:
-            return stream.read()
+            data = stream.read()
+        return data if unchanged_since(descriptor, identity) else None
     except OSError:
         return None
     finally:
@@ -171,8 +173,8 @@ class ResultCache:
         """The cache in `out` when it is exactly the file the grader wrote (the sha256 in the `previous`
         manifest) under the same fingerprint; otherwise an empty cache. Never raises for its content."""
         recorded_sha256 = previous.files.get(CACHE_NAME)
-        data = _read_own_file(out / CACHE_NAME) if recorded_sha256 is not None else None
-        if data is None or hashlib.sha256(data).hexdigest() != recorded_sha256:
+        data = _read_as_recorded(out / CACHE_NAME, recorded_sha256) if recorded_sha256 is not None else None
+        if data is None:
             return cls()
         head = data.find(b"\n")
         end = data.find(b"\n", head + 1)

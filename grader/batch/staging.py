@@ -12,8 +12,10 @@ their places, and the folder moves over, all by renames, so 10,000 reports that 
 neither copied nor linked. On any exception (Ctrl-C and SIGTERM included) the temporary folder is
 removed and the previous OUT is left exactly as it was (a swap that fails half-way undoes its renames).
 
-`check_output` decides, before any work, whether OUT may be replaced at all (a file the grader
-wrote and someone changed since is never replaced); the reports are checked after grading, before
+`check_output` and `check_unchanged` decide, before any grading, whether OUT may be replaced at all (a
+file the grader wrote and someone changed since is never replaced): the first reads the manifest and
+starts hashing the files it lists, the second waits for their digests (so the hashing goes on while the
+run reads the decisions and finds the submissions). The reports are checked after grading, before
 anything is replaced (`check_reports`), since only then is it known which of them the run carries
 over as they are and which it replaces or removes. `clean_leftovers` removes the temporary folders
 a killed run left beside OUT, and only those it can prove are its own. All of it runs under the OUT lock (grader.batch.lock).
@@ -32,7 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.batch.result_cache import CACHE_NAME, REPORTS_FOLDER
-from grader.batch.manifest import MANIFEST_NAME, Manifest, build_manifest, read_manifest, sha256_file, write_manifest
+from grader.batch.manifest import (MANIFEST_NAME, Manifest, build_manifest, hash_soon, hashed_soon, read_manifest,
+                                   sha256_file, write_manifest)
 from grader.errors import UsageError
 from grader.output import current_umask
 from grader.safe_files import shown
@@ -58,7 +61,8 @@ class Staging:
 
 
 def check_output(out: Path, source: Path) -> Manifest | None:
-    """Refuse an OUT that would destroy something; return the manifest of the OUT being replaced, if any."""
+    """Refuse an OUT that is not the grader's to replace; return the manifest of the OUT being replaced, if any,
+    and start hashing the files it lists but the reports (`check_unchanged` waits for them)."""
     resolved_out, resolved_source = out.resolve(), source.resolve()
     if resolved_out == resolved_source or resolved_source.is_relative_to(resolved_out):
         raise UsageError("the output folder holds the submissions; it would be replaced", path=shown(out),
@@ -77,10 +81,22 @@ def check_output(out: Path, source: Path) -> Manifest | None:
                              "write it; nothing in it was changed", path=shown(out),
                              hint="choose a new --out folder, or move its files elsewhere first")
         return None
+    base = os.fspath(out)
+    hash_soon(*(os.path.join(base, name) for name in sorted(manifest.files, key=_checked_first)
+                if not name.startswith(CHECKED_LATER)))
+    return manifest
+
+
+def _checked_first(name: str) -> tuple[bool, bool, str]:
+    return name not in EDITABLE, name not in REBUILT, name  # in the order the run reads them
+
+
+def check_unchanged(out: Path, manifest: Manifest) -> None:
+    """Refuse when a file the grader wrote into OUT (the reports aside: `check_reports`) was changed since."""
     changed = _changed_files(out, manifest, lambda name: not name.startswith(CHECKED_LATER))
     if changed:
         _refuse(out, sorted(changed + _changed_files(out, manifest, lambda name: name.startswith(CHECKED_LATER))))
-    return manifest
+    hashed_soon()  # (review.yaml and the cache too, which are read later: no thread is left when workers fork)
 
 
 def carriable_reports(out: Path, manifest: Manifest) -> frozenset[str]:

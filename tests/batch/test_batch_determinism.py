@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from batch_support import read_tree
-from grader.batch import runner
+from grader.batch import pipeline, runner
 from grader.batch.result_cache import ResultCache
 
 
@@ -90,6 +90,24 @@ def test_ctrl_c_leaves_the_old_output_untouched(class_folder, tmp_path, grade_ba
     monkeypatch.setattr(runner, "write_report", crash_after(25, KeyboardInterrupt()))
     status, _, stderr = grade_batch(class_folder, out, "--jobs", "1")
     assert status == 130 and "interrupted" in stderr
+    assert read_tree(out) == before
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["class", "out"]
+
+
+def test_a_gradebook_that_cannot_be_written_leaves_the_old_output_untouched(class_folder, tmp_path, grade_batch,
+                                                                            monkeypatch):
+    out = tmp_path / "out"
+    assert grade_batch(class_folder, out)[0] == 0
+    before = read_tree(out)
+    (class_folder / "correct.yaml").unlink()  # the new run would differ
+
+    def full_disk(stream, rows, rubric):
+        stream.write("id,name\n")
+        raise Crash("no space left on device")
+
+    monkeypatch.setattr(pipeline, "write_gradebook", full_disk)
+    with pytest.raises(Crash, match="no space left"):
+        grade_batch(class_folder, out)
     assert read_tree(out) == before
     assert sorted(path.name for path in tmp_path.iterdir()) == ["class", "out"]
 
