@@ -82,15 +82,16 @@ class SpillReader:
         self.folder = folder
         self._files: dict[int, int] = {}  # spill number -> open descriptor
         self._sources: dict[int, int] = {}  # PREVIOUS_* -> a descriptor of the file, owned by the caller
-        self.memory: dict[int, bytes] = {}  # PREVIOUS_* -> the bytes themselves
+        self.memory: dict[int, memoryview] = {}  # PREVIOUS_* -> the bytes themselves
 
     def add_source(self, number: int, descriptor: int) -> None:
         """References with this (negative) number read from `descriptor`, which stays the caller's to close."""
         self._sources[number] = descriptor
 
     def add_memory(self, number: int, data: bytes) -> None:
-        """References with this (negative) number read from `data`."""
-        self.memory[number] = data
+        """References with this (negative) number read from `data` (without a system call each: a run of
+        references that is broken every few entries is copied by slicing)."""
+        self.memory[number] = memoryview(data)
 
     def descriptor(self, number: int) -> int:
         known = self._sources.get(number)
@@ -103,12 +104,12 @@ class SpillReader:
         return descriptor
 
     def read(self, ref: SpillRef) -> str:
-        return self.read_bytes(*ref).decode("utf-8")
+        return str(self.read_bytes(*ref), "utf-8")
 
-    def read_bytes(self, offset: int, length: int, number: int) -> bytes:
+    def read_bytes(self, offset: int, length: int, number: int) -> bytes | memoryview:
         data = self.memory.get(number)
         if data is not None:
-            return data[offset:offset + length]
+            return data[offset:offset + length]  # (a view: nothing is copied yet)
         return read_at(self.descriptor(number), offset, length)
 
     def close(self) -> None:
@@ -124,6 +125,14 @@ class SpillReader:
         for name in os.listdir(self.folder):
             if name.startswith(SPILL_PREFIX):
                 os.unlink(self.folder / name)
+
+
+def read_whole(descriptor: int) -> bytes:
+    """Everything in the open file, from its start."""
+    chunks = []
+    while chunk := read_at(descriptor, sum(map(len, chunks)), COPY_CHUNK):
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def read_at(descriptor: int, offset: int, length: int) -> bytes:
@@ -142,7 +151,7 @@ class Assembler:
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
         self._descriptor = os.open(path, flags, 0o666)
         self._reader = reader
-        self._pending: list[bytes] = []  # bytes not written yet: text, and short runs of references
+        self._pending: list[bytes | memoryview] = []  # not written yet: text, and short runs of references
         self._pending_size = 0
         self._number, self._start, self._end = 0, 0, 0  # the run of references not copied yet (empty: start == end)
         self.size = 0  # bytes written or pending so far: where the next piece lands
@@ -194,10 +203,15 @@ class Assembler:
         if start == end:
             return
         self._start = self._end
-        if end - start < COPY_AT_ONCE or self._number in self._reader.memory:  # a short run: into the buffer
-            data = self._reader.read_bytes(start, end - start, self._number)  # (one system call either way)
+        in_memory = self._number in self._reader.memory
+        if end - start < COPY_AT_ONCE or in_memory:  # a short run: into the buffer (one system call either way)
+            data = self._reader.read_bytes(start, end - start, self._number)
             if len(data) != end - start:
                 raise OSError(f"an input of the output ended early (byte {start + len(data)} of {end})")
+            if end - start >= COPY_AT_ONCE:  # (a long one from memory: written as it is)
+                self._flush_pending()
+                _write_all(self._descriptor, data)
+                return
             self._pending.append(data)
             self._pending_size += len(data)
             if self._pending_size >= BUFFERED:
@@ -224,7 +238,7 @@ def _copy(source: int, target: int, offset: int, length: int) -> int:
     return len(data)
 
 
-def _write_all(descriptor: int, data: bytes) -> None:
+def _write_all(descriptor: int, data: bytes | memoryview) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(descriptor, view):]

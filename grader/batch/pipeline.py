@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.batch.collect import (PREVIOUS_CACHE, PREVIOUS_RESULTS, PREVIOUS_REVIEW, Assembler, Collected,
-                                  Collector, SpillReader, SpillRef)
+                                  Collector, SpillReader, SpillRef, read_whole)
 from grader.batch.gradebook import write_gradebook
 from grader.batch.lock import output_lock
 from grader.batch.manifest import (Manifest, forget_digests, hash_soon, open_as_recorded, remember_digest,
@@ -151,6 +151,8 @@ def _grade(options: BatchOptions, staging: Path, rubric: LoadedRubric, overrides
     collector = Collector(staging)
     for number, text in texts.items():
         collector.spill.add_source(number, text.descriptor)
+        if text.data is not None:
+            collector.spill.add_memory(number, text.data)
     if cache is not None:
         collector.spill.add_memory(PREVIOUS_CACHE, cache.kept)
     for name, message in found.problems:
@@ -179,6 +181,7 @@ class PreviousText:
     name: str
     descriptor: int
     identity: tuple[int, int, int, int]
+    data: bytes | None = None  # its bytes, for a file whose texts are copied a few entries at a time (review.yaml)
 
 
 @contextmanager
@@ -193,6 +196,11 @@ def _previous_texts(out: Path, previous: Manifest | None) -> Iterator[dict[int, 
             if opened is None:
                 break
             texts[number] = PreviousText(name, *opened)
+            if number == PREVIOUS_REVIEW:  # (its settled entries come in runs of a few: read once, sliced)
+                data = read_whole(opened[0])
+                if not unchanged_since(*opened):
+                    break
+                texts[number] = PreviousText(name, *opened, data)
         else:
             yield texts
             return
