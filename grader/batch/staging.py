@@ -28,6 +28,7 @@ import shutil
 import signal
 import stat
 import tempfile
+import threading
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -47,6 +48,8 @@ CHECKED_LATER = REPORTS_FOLDER + "/"  # by `check_reports`, after grading
 REBUILT = frozenset({CACHE_NAME})  # used only while it is exactly as written (result_cache checks), else rebuilt
 REPLACED_FOLDER = ".grade-replaced"  # inside the old OUT during a swap: the reports this run replaced or removed
 LISTED = 10  # names shown in one message
+UNLINKERS = 4  # threads that delete the files of a replaced OUT (at most one per core)
+UNLINKED_EACH = 256  # files each of them has at least
 
 
 @dataclass
@@ -325,6 +328,7 @@ def _real_folder(path: Path) -> bool:
 def _remove_listed(folder: Path, manifest: Manifest) -> None:
     """Delete the files `manifest` lists that are unchanged, the bookkeeping, then the emptied folders."""
     base = os.fspath(folder)
+    unchanged = []
     for name, digest in manifest.files.items():
         path = os.path.join(base, name)
         try:
@@ -332,7 +336,8 @@ def _remove_listed(folder: Path, manifest: Manifest) -> None:
         except OSError:
             continue
         if stat.S_ISREG(info.st_mode) and (name in EDITABLE or name in REBUILT or sha256_file(path, info) == digest):
-            os.unlink(path)
+            unchanged.append(path)
+    _unlink_all(unchanged)
     for name in (MANIFEST_NAME, STAGING_MARKER):
         if os.path.isfile(folder / name) and not os.path.islink(folder / name):
             (folder / name).unlink()
@@ -341,6 +346,36 @@ def _remove_listed(folder: Path, manifest: Manifest) -> None:
             os.rmdir(root)
         except OSError:
             pass  # not empty: something the grader did not write stays
+
+
+def _unlink_all(paths: list[str]) -> None:
+    """Unlink every path (one already gone is fine). The file system's work for each file (freeing its blocks
+    and its inode) is done in the kernel, without the interpreter lock: thousands of files go about twice as
+    fast on two cores, so they are shared among up to UNLINKERS threads."""
+    threads = min(UNLINKERS, os.cpu_count() or 1, 1 + len(paths) // UNLINKED_EACH)
+    failed: list[OSError] = []
+    helpers = [threading.Thread(target=_unlink_each, args=(paths[start::threads], failed), name="grade-unlink")
+               for start in range(1, threads)]
+    for helper in helpers:
+        helper.start()
+    try:
+        _unlink_each(paths[::threads], failed)
+    finally:
+        for helper in helpers:
+            helper.join()
+    if failed:
+        raise failed[0]
+
+
+def _unlink_each(paths: list[str], failed: list[OSError]) -> None:
+    for path in paths:
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            failed.append(exc)
+            return
 
 
 def _is_marker(path: Path) -> bool:
