@@ -373,9 +373,8 @@ def _unlink_each(paths: list[str], failed: list[OSError]) -> None:
             os.unlink(path)
         except FileNotFoundError:
             pass
-        except OSError as exc:
+        except OSError as exc:  # (the others are deleted all the same; the first failure is raised)
             failed.append(exc)
-            return
 
 
 def _is_marker(path: Path) -> bool:

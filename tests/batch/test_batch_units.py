@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import random
+from pathlib import Path
 
 import pytest
 import yaml
@@ -138,3 +139,27 @@ def test_the_manifest_accepts_only_names_inside_the_folder(tmp_path, name, safe)
     else:
         with pytest.raises(UsageError, match="damaged"):
             read_manifest(tmp_path)
+
+
+def test_the_files_of_a_replaced_output_are_all_deleted_by_the_unlinking_threads(tmp_path: Path) -> None:
+    from grader.batch.staging import _unlink_all
+
+    paths = []
+    for number in range(1000):  # enough for several threads
+        path = tmp_path / f"s{number:04d}.html"
+        path.write_text("report", encoding="utf-8")
+        paths.append(str(path))
+    _unlink_all([*paths, str(tmp_path / "gone already.md")])  # one that is gone is fine
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_file_that_cannot_be_deleted_is_an_error_once_the_others_are_gone(tmp_path: Path) -> None:
+    from grader.batch.staging import _unlink_all
+
+    paths = [str(tmp_path / f"s{number:04d}.md") for number in range(600)]
+    for path in paths:
+        Path(path).write_text("report", encoding="utf-8")
+    (tmp_path / "a folder").mkdir()  # unlink refuses a folder
+    with pytest.raises(OSError):
+        _unlink_all([*paths[:300], str(tmp_path / "a folder"), *paths[300:]])
+    assert [path.name for path in tmp_path.iterdir()] == ["a folder"]
