@@ -86,10 +86,24 @@ class _Hashing(threading.Thread):
         super().__init__(name="grade-hash", daemon=True)
         self.paths = paths
         self.digests: dict[str, FileDigest | None] = {}
+        self._hashed = {path: threading.Event() for path in paths}
 
     def run(self) -> None:
-        for path in self.paths:
-            self.digests[path] = hash_regular_file(path)
+        try:
+            for path in self.paths:
+                try:
+                    self.digests[path] = hash_regular_file(path)
+                except OSError:
+                    self.digests[path] = None  # (whoever asks hashes it, and sees the error)
+                self._hashed[path].set()
+        finally:
+            for hashed in self._hashed.values():  # (whatever happened: no one waits for ever)
+                hashed.set()
+
+    def digest(self, path: str) -> FileDigest | None:
+        """The digest of one of the files, once it is hashed (None: it could not be)."""
+        self._hashed[path].wait()
+        return self.digests.get(path)
 
 
 def hash_soon(*paths: str | os.PathLike[str]) -> None:
@@ -119,8 +133,7 @@ def sha256_file(path: str | os.PathLike[str], info: os.stat_result | None = None
     identity = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
     pending = _PENDING.pop(os.fspath(path), None)
     if pending is not None:
-        pending.join()
-        hashed = pending.digests.get(os.fspath(path))
+        hashed = pending.digest(os.fspath(path))
         if hashed is not None and hashed[:4] == identity:
             remember_digest(hashed)
     known = _DIGESTS.get(identity) if info.st_ino else None
