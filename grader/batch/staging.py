@@ -6,10 +6,10 @@ ends without an exception the manifest is written, the previous OUT is renamed a
 of it that its manifest does not list (a roster, the exports, a TA's notes, sub-folders) is moved
 into the new folder, the new folder is renamed into place, and what is left of the old one (the
 grader's own files, nothing else) is deleted. When the run carries reports over (grader.batch.result_cache),
-the old reports folder becomes the new one instead: the old versions of the reports this run wrote,
-and those of students no longer graded, are moved aside into the old folder, the new reports take
-their places, and the folder moves over, all by renames, so 10,000 reports that did not change are
-neither copied nor linked. On any exception (Ctrl-C and SIGTERM included) the temporary folder is
+the old reports folder becomes the new one instead: the new reports take the places of their old
+versions (exchanged with them in one step where Linux can, else after moving them aside into the
+old folder), those of students no longer graded are moved aside, and the folder moves over, all by
+renames, so 10,000 reports that did not change are neither copied nor linked. On any exception (Ctrl-C and SIGTERM included) the temporary folder is
 removed and the previous OUT is left exactly as it was (a swap that fails half-way undoes its renames).
 
 `check_output` and `check_unchanged` decide, before any grading, whether OUT may be replaced at all (a
@@ -23,16 +23,20 @@ a killed run left beside OUT, and only those it can prove are its own. All of it
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import os
 import shutil
 import signal
 import stat
+import sys
 import tempfile
 import threading
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from grader.batch.result_cache import CACHE_NAME, REPORTS_FOLDER
 from grader.batch.manifest import (MANIFEST_NAME, Manifest, build_manifest, hash_soon, hashed_soon, read_manifest,
@@ -47,6 +51,7 @@ EDITABLE = frozenset({"review.yaml"})  # a TA types decisions into it; they are 
 CHECKED_LATER = REPORTS_FOLDER + "/"  # by `check_reports`, after grading
 REBUILT = frozenset({CACHE_NAME})  # used only while it is exactly as written (result_cache checks), else rebuilt
 REPLACED_FOLDER = ".grade-replaced"  # inside the old OUT during a swap: the reports this run replaced or removed
+RENDERED_FOLDER = "rendered"  # in it, the folder this run's reports were written to
 LISTED = 10  # names shown in one message
 UNLINKERS = 4  # threads that delete the files of a replaced OUT (at most one per core)
 UNLINKED_EACH = 256  # files each of them has at least
@@ -225,7 +230,7 @@ def _swap(staging: Staging, out: Path, previous: Manifest | None, manifest: Mani
     old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
     os.rmdir(old)  # only the unique name is wanted
     os.rename(out, old)
-    moved: list[tuple[Path, Path]] = []  # renames done, undone in reverse order if the swap fails
+    moved: list[Renamed] = []  # renames done, undone in reverse order if the swap fails
     replaced: dict[str, str] = {}  # the old reports this run replaces or removes, moved aside: name in old -> sha256
     try:
         for name in foreign:
@@ -238,8 +243,11 @@ def _swap(staging: Staging, out: Path, previous: Manifest | None, manifest: Mani
             replaced = _carry_reports(old, staging.path, previous, staging.carried, moved)
         os.rename(staging.path, out)
     except BaseException:
-        for source, target in reversed(moved):
-            os.rename(target, source)
+        for source, target, exchanged in reversed(moved):
+            if exchanged:
+                _exchanged(target, source)  # (both are there: it worked one way)
+            else:
+                os.rename(target, source)
         os.rename(old, out)
         raise
     staging.kept = [name + "/" if _real_folder(out / name) else name for name in foreign]
@@ -250,17 +258,64 @@ def _swap(staging: Staging, out: Path, previous: Manifest | None, manifest: Mani
         staging.left_behind = old.name
 
 
-def _rename(source: Path, target: Path, moved: list[tuple[Path, Path]]) -> None:
-    os.rename(source, target)
-    moved.append((source, target))
+Renamed = tuple[Path, Path, bool]  # (source, target, whether the two were exchanged)
+
+
+def _rename(source: Path, target: Path, moved: list[Renamed], *, exchange: bool = False) -> bool:
+    """Rename `source` to `target`, or, with `exchange`, swap the two when both are there (False, and nothing done,
+    when that cannot be done: `target` is not there, or the system cannot exchange). Recorded in `moved`."""
+    if exchange:
+        if not _exchanged(source, target):
+            return False
+    else:
+        os.rename(source, target)
+    moved.append((source, target, exchange))
+    return True
+
+
+_RENAME_EXCHANGE = 2  # renameat2's flag (Linux 3.15 and later)
+_AT_FDCWD = -100
+_renameat2: Any = None  # libc's renameat2 once looked up; False where there is none
+
+
+def _exchanged(first: Path, second: Path) -> bool:
+    """Swap the two names in one atomic step (Linux: renameat2 with RENAME_EXCHANGE); False, and nothing changed,
+    when one of them is not there or the system or file system cannot."""
+    global _renameat2
+    if _renameat2 is None:
+        _renameat2 = _look_up_renameat2()
+    if _renameat2 is False:
+        return False
+    if _renameat2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE) == 0:
+        return True
+    number = ctypes.get_errno()
+    if number in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP):
+        _renameat2 = False  # (an older kernel, or a file system without it: renames from now on)
+    elif number != errno.ENOENT:
+        raise OSError(number, os.strerror(number), os.fspath(first), None, os.fspath(second))
+    return False
+
+
+def _look_up_renameat2() -> Any:
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        function = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):  # (a C library older than glibc 2.28)
+        return False
+    function.argtypes = (ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint)
+    function.restype = ctypes.c_int
+    return function
 
 
 def _carry_reports(old: Path, new: Path, previous: Manifest, carried: Collection[str],
-                   moved: list[tuple[Path, Path]]) -> dict[str, str]:
-    """Make the old OUT's reports folder the new one: the old versions of this run's reports, and the reports of
-    students no longer graded, are moved aside (inside `old`, where they are deleted with it), this run's reports
-    take their places, and the folder moves into `new`. Every step is a rename, recorded in `moved`. The reports
-    moved aside, by their names in `old`, with the sha256 the previous manifest records."""
+                   moved: list[Renamed]) -> dict[str, str]:
+    """Make the old OUT's reports folder the new one: this run's reports take the places of their old versions,
+    the reports of students no longer graded are moved aside (inside `old`, where they are deleted with it), and
+    the folder moves into `new`. A report and its old version are exchanged in one step where the system can (the
+    old one then lies where the new one was, in the folder of this run's reports, which is moved aside too); else
+    the old one is moved aside first. Every step is recorded in `moved`. The reports moved aside, by their names in
+    `old`, with the sha256 the previous manifest records."""
     kept, written, aside = old / REPORTS_FOLDER, new / REPORTS_FOLDER, old / REPLACED_FOLDER
     os.mkdir(aside)
     replaced: dict[str, str] = {}
@@ -269,12 +324,15 @@ def _carry_reports(old: Path, new: Path, previous: Manifest, carried: Collection
             if name.startswith(CHECKED_LATER) and name not in carried and name[len(CHECKED_LATER):] not in rendered]
     for name in sorted(rendered) + gone:
         recorded = previous.files.get(CHECKED_LATER + name)
+        if recorded is not None and name in rendered and _rename(written / name, kept / name, moved, exchange=True):
+            replaced[f"{REPLACED_FOLDER}/{RENDERED_FOLDER}/{name}"] = recorded
+            continue
         if recorded is not None and os.path.lexists(kept / name):
             _rename(kept / name, aside / name, moved)
             replaced[f"{REPLACED_FOLDER}/{name}"] = recorded
         if name in rendered:
             _rename(written / name, kept / name, moved)
-    _rename(written, aside / "rendered", moved)  # (empty now)
+    _rename(written, aside / RENDERED_FOLDER, moved)  # (holding the old versions that were exchanged)
     _rename(kept, written, moved)
     return replaced
 
