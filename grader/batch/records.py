@@ -93,7 +93,7 @@ def compact_row(result: Result, rubric: LoadedRubric) -> StudentRow:
 
 
 _JSON_SCALARS = (str, int, float, bool, type(None))
-_decode = json.JSONDecoder().decode
+_scan = json.JSONDecoder().scan_once  # (a value at an offset, and where it ends: json.loads without its wrappers)
 
 
 def row_to_json(row: StudentRow) -> str | None:
@@ -106,9 +106,11 @@ def row_to_json(row: StudentRow) -> str | None:
 
 def row_from_json(text: str) -> StudentRow:
     """The StudentRow `row_to_json` wrote; ValueError (or TypeError) for anything else."""
-    student_id, name, email, total, scores, statuses, wrong = _decode(text)
-    if not isinstance(student_id, str) or not isinstance(total, (int, float)):
+    try:
+        (student_id, name, email, total, scores, statuses, wrong), end = _scan(text, 0)
+    except StopIteration:
+        raise ValueError("not JSON") from None
+    if end != len(text) or not isinstance(student_id, str) or not isinstance(total, (int, float)):
         raise ValueError("not a row")
-    return StudentRow(id=student_id, name=name, email=email, total=total, scores=array("d", scores),
-                      statuses=bytes.fromhex(statuses),
-                      wrong=tuple(map(WrongAnswer._make, wrong)))
+    return StudentRow(student_id, name, email, total, array("d", scores), bytes.fromhex(statuses),
+                      tuple(map(WrongAnswer._make, wrong)))

@@ -66,7 +66,7 @@ class Settled(NamedTuple):
     student: str  # the student's id (as in `row`)
     decisions: str  # grader.batch.overrides.decisions_digest of the decisions and stale notes applied
     row: str  # the StudentRow, as grader.batch.records.row_to_json wrote it
-    reviews: array  # question index, offset, length of each review.yaml entry, one after the other ('q')
+    reviews: list[int]  # question index, offset, length of each review.yaml entry, one after the other
     decided: int
     stale: tuple[str, ...]
 
@@ -211,7 +211,8 @@ class ResultCache:
         if entry[2] != "graded" or len(entry) != 8:
             return None
         _, _, _, final, offset, length, provisional, settled = entry
-        if not (isinstance(final, str) and _counts(offset, length)):
+        if not (isinstance(final, str) and type(offset) is int and type(length) is int and offset >= 0
+                and length >= 0):  # (`type`: not a bool)
             return None
         if provisional is not None:
             if not (isinstance(provisional, list) and len(provisional) == 2 and _counts(*provisional)
@@ -270,16 +271,15 @@ def _settled(fields: Any) -> Settled | None:
         return None
     student, decisions, row, reviews, decided, stale = fields
     if not (isinstance(student, str) and isinstance(decisions, str) and isinstance(row, str)
-            and isinstance(reviews, list) and len(reviews) % 3 == 0
-            and _counts(decided) and isinstance(stale, list) and all(isinstance(question, str) for question in stale)):
+            and isinstance(reviews, list) and len(reviews) % 3 == 0 and type(decided) is int and decided >= 0
+            and isinstance(stale, list) and (not stale or all(isinstance(question, str) for question in stale))):
         return None
     try:
-        numbers = array("q", reviews)  # (TypeError for anything but whole numbers)
+        if min(array("q", reviews), default=0) < 0:  # (TypeError for anything but whole numbers)
+            return None
     except (TypeError, OverflowError):
         return None
-    if min(numbers, default=0) < 0:
-        return None
-    return Settled(student, decisions, row, numbers, decided, tuple(stale))
+    return Settled(student, decisions, row, reviews, decided, tuple(stale))
 
 
 def write_cache(folder: Path, fingerprint: str, entries: list[list[Any]], reader: SpillReader) -> None:
