@@ -126,18 +126,19 @@ def read_regular_file(path: str | os.PathLike[str], error: type[GraderError] = G
                         hint="upload the file itself") from None
         raise error(f"cannot read the file ({exc.strerror or exc})", path=name) from None
     try:
-        mode = os.fstat(descriptor).st_mode
-        if not stat.S_ISREG(mode):  # swapped for something else between stat and open
-            raise not_regular(name, mode, error)
+        opened = os.fstat(descriptor)
+        if not stat.S_ISREG(opened.st_mode):  # swapped for something else between stat and open
+            raise not_regular(name, opened.st_mode, error)
         chunks: list[bytes] = []
         left = max_bytes + 1
-        while left > 0:
-            chunk = os.read(descriptor, min(left, 1 << 20))
+        size = opened.st_size
+        while left > 0:  # (the size it has now in one call, then to the end, however much it grew)
+            chunk = os.read(descriptor, min(left, size + 1 if not chunks else 1 << 20))
             if not chunk:
                 break
             chunks.append(chunk)
             left -= len(chunk)
-        return b"".join(chunks)
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
     except OSError as exc:
         raise error(f"cannot read the file ({exc.strerror or exc})", path=name) from None
     finally:

@@ -84,6 +84,8 @@ class Overrides:
     path: str
     by_student: dict[str, dict[str, Decision]]
     stale_notes: dict[str, dict[str, StaleNote]] = field(default_factory=dict)
+    written: bytes | None = field(default=None, repr=False)  # the file's bytes, when it is the review.yaml the
+                                                             # grader wrote (the sha256 given): its entries are copied
 
     def __len__(self) -> int:
         return sum(len(decisions) for decisions in self.by_student.values())
@@ -113,7 +115,7 @@ def load_overrides(path: str | Path, rubric: LoadedRubric, written_sha256: str |
     """Read and validate the override file at `path` against `rubric`. `written_sha256`: the digest of the
     review.yaml the grader wrote there, as OUT's manifest records it (that file, unedited, is read faster)."""
     name = shown(path)
-    entries = _read_entries(Path(path), name, written_sha256)
+    entries, written = _read_entries(Path(path), name, written_sha256)
     by_student: dict[str, dict[str, Decision]] = {}
     problems: list[str] = []
     stale_notes: dict[str, dict[str, StaleNote]] = {}
@@ -143,7 +145,7 @@ def load_overrides(path: str | Path, rubric: LoadedRubric, written_sha256: str |
         by_student[student_id][question_id] = decision
     _raise_if_any(problems, name, "each entry needs `student`, `question` and a `score` between 0 and "
                                   "the question's points")
-    return Overrides(path=name, by_student=by_student, stale_notes=stale_notes)
+    return Overrides(path=name, by_student=by_student, stale_notes=stale_notes, written=written)
 
 
 def merge_overrides(sources: list[Overrides]) -> tuple[Overrides | None, int]:
@@ -306,11 +308,12 @@ def _as_written(path: Path, before: os.stat_result, data: bytes, written_sha256:
     return sha256_file(path, before) == written_sha256
 
 
-def _read_entries(path: Path, name: str, written_sha256: str | None) -> list[tuple[int, Any, int]]:
+def _read_entries(path: Path, name: str, written_sha256: str | None,
+                  ) -> tuple[list[tuple[int, Any, int]], bytes | None]:
     """The file's entries, numbered from 1, with their line numbers (safe YAML: no tags, no key twice, bounded
     size). A file in the layout the grader writes is read without the YAML parser (grader.batch.review_reader),
     which leaves out the entries that are not decisions; the review.yaml the grader wrote, unedited since,
-    is not even scanned for that layout."""
+    is not even scanned for that layout (and its bytes come back too; otherwise None)."""
     try:
         before = os.lstat(path)
         data = read_regular_file(path, OverridesError, max_bytes=MAX_OVERRIDE_BYTES, name=name)
@@ -319,10 +322,10 @@ def _read_entries(path: Path, name: str, written_sha256: str | None) -> list[tup
     if data is not None and written_sha256 is not None and _as_written(path, before, data, written_sha256):
         entries = written_entries(data)
         if entries is not None:
-            return entries
+            return entries, data
     if data is not None and len(data) <= MAX_OVERRIDE_BYTES:
         entries = grader_layout_entries(data, MAX_OVERRIDE_NODES)
         if entries is not None:
-            return entries
+            return entries, None
     parsed = load_yaml_entries(path, OverridesError, max_bytes=MAX_OVERRIDE_BYTES, max_nodes=MAX_OVERRIDE_NODES)
-    return [(number, entry, line) for number, (entry, line) in enumerate(parsed, start=1)]
+    return [(number, entry, line) for number, (entry, line) in enumerate(parsed, start=1)], None

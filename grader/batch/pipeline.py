@@ -106,8 +106,9 @@ def run_batch(options: BatchOptions) -> BatchOutcome:
         for name in ("result.html.j2", "result.md.j2", "summary.html.j2"):
             environment().get_template(name)  # compiled once here, inherited by forked workers
         fingerprint = inputs_fingerprint(rubric) if options.recorded is None else None  # None: no cache
+        written = next((source.written for source in sources if source.written is not None), None)
         with staged_folder(options.out, previous) as staging, \
-                _previous_texts(options.out, previous if fingerprint is not None else None) as texts:
+                _previous_texts(options.out, previous if fingerprint is not None else None, written) as texts:
             collector, collected, summary = _grade(options, staging.path, rubric, overrides, found, previous,
                                                    fingerprint, texts)
             staging.carried = {f"{REPORTS_FOLDER}/{name}": previous.files[f"{REPORTS_FOLDER}/{name}"]
@@ -185,9 +186,11 @@ class PreviousText:
 
 
 @contextmanager
-def _previous_texts(out: Path, previous: Manifest | None) -> Iterator[dict[int, PreviousText]]:
+def _previous_texts(out: Path, previous: Manifest | None,
+                    review: bytes | None = None) -> Iterator[dict[int, PreviousText]]:
     """The previous OUT's results.jsonl and review.yaml, open, when both are byte for byte what the grader wrote
-    (a review.yaml a TA edited is not: then no student is settled); {} otherwise."""
+    (a review.yaml a TA edited is not: then no student is settled); {} otherwise. `review`: the bytes of that
+    review.yaml as the decisions were read from it (checked against the same sha256), when they were."""
     texts: dict[int, PreviousText] = {}
     try:
         for number, name in ((PREVIOUS_RESULTS, RESULTS_NAME), (PREVIOUS_REVIEW, REVIEW_FILE)):
@@ -196,8 +199,8 @@ def _previous_texts(out: Path, previous: Manifest | None) -> Iterator[dict[int, 
             if opened is None:
                 break
             texts[number] = PreviousText(name, *opened)
-            if number == PREVIOUS_REVIEW:  # (its settled entries come in runs of a few: read once, sliced)
-                data = read_whole(opened[0])
+            if number == PREVIOUS_REVIEW:  # (its settled entries come in runs of a few: held in memory, sliced)
+                data = review if review is not None else read_whole(opened[0])
                 if not unchanged_since(*opened):
                     break
                 texts[number] = PreviousText(name, *opened, data)

@@ -111,6 +111,9 @@ def grader_layout_entries(data: bytes, max_nodes: int) -> list[tuple[int, Any, i
     return entries
 
 
+_MARKERS = re.compile(rb"\n  s(?:core: |tale: true\n)")  # a decision or a stale note (found in one pass)
+
+
 def written_entries(data: bytes) -> list[tuple[int, Any, int]] | None:
     """`grader_layout_entries` of a review.yaml exactly as grader.batch.review wrote it (the caller checked its
     sha256): only the entries with a decision or a stale note are read; None when one of them is not in the
@@ -118,7 +121,7 @@ def written_entries(data: bytes) -> list[tuple[int, Any, int]] | None:
     first = 0 if data.startswith(b"- ") else data.find(b"\n- ") + 1
     if first == 0 and not data.startswith(b"- "):
         return None
-    markers = sorted([*_positions(data, b"\n  score: ", first), *_positions(data, b"\n  stale: true\n", first)])
+    markers = [found.start() for found in _MARKERS.finditer(data, first)]
     entries: list[tuple[int, Any, int]] = []
     number, line, start = 1, data.count(b"\n", 0, first) + 1, first  # of the entry that starts at `start`
     for marker in markers:
@@ -140,15 +143,6 @@ def written_entries(data: bytes) -> list[tuple[int, Any, int]] | None:
         entries.append((number, entry, line))
         number, line, start = number + 1, line + text.count("\n"), end
     return entries
-
-
-def _positions(data: bytes, marker: bytes, start: int) -> list[int]:
-    found = []
-    at = data.find(marker, start)
-    while at >= 0:
-        found.append(at)
-        at = data.find(marker, at + 1)
-    return found
 
 
 def _decided(match: re.Match[str]) -> dict[str, Any]:
