@@ -114,7 +114,7 @@ def hash_soon(*paths: str | os.PathLike[str]) -> None:
     hashing.start()
 
 
-def hashed_soon() -> None:
+def wait_for_hashing() -> None:
     """Wait until every file given to `hash_soon` is hashed (before worker processes are forked)."""
     for hashing in set(_PENDING.values()):
         hashing.join()

@@ -77,8 +77,8 @@ class Cached(NamedTuple):
     problem: str | None = None
     final: str | None = None  # sha256 of the final JSON line (the previous OUT's reports were rendered from it)
     at: tuple[int, int] | None = None  # (offset, length without the newline) of that line in results.jsonl
-    provisional: tuple[int, int] | None = None  # where the Result before decisions is in `ResultCache.kept`, when
-    settled: Settled | None = None               # the decisions made the final one differ
+    provisional: tuple[int, int] | None = None  # (offset, length) in `ResultCache.kept` of the Result before
+    settled: Settled | None = None  # decisions, when they made the final one differ
 
 
 def submission_key(name: str, data: bytes) -> str:

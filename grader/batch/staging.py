@@ -9,8 +9,9 @@ grader's own files, nothing else) is deleted. When the run carries reports over 
 the old reports folder becomes the new one instead: the new reports take the places of their old
 versions (exchanged with them in one step where Linux can, else after moving them aside into the
 old folder), those of students no longer graded are moved aside, and the folder moves over, all by
-renames, so 10,000 reports that did not change are neither copied nor linked. On any exception (Ctrl-C and SIGTERM included) the temporary folder is
-removed and the previous OUT is left exactly as it was (a swap that fails half-way undoes its renames).
+renames, so 10,000 reports that did not change are neither copied nor linked. On any exception
+(Ctrl-C and SIGTERM included) the temporary folder is removed and the previous OUT is left exactly
+as it was (a swap that fails half-way undoes its renames).
 
 `check_output` and `check_unchanged` decide, before any grading, whether OUT may be replaced at all (a
 file the grader wrote and someone changed since is never replaced): the first reads the manifest and
@@ -39,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.batch.result_cache import CACHE_NAME, REPORTS_FOLDER
-from grader.batch.manifest import (MANIFEST_NAME, Manifest, build_manifest, hash_soon, hashed_soon, read_manifest,
+from grader.batch.manifest import (MANIFEST_NAME, Manifest, build_manifest, hash_soon, wait_for_hashing, read_manifest,
                                    sha256_file, write_manifest)
 from grader.errors import UsageError
 from grader.output import current_umask
@@ -104,7 +105,7 @@ def check_unchanged(out: Path, manifest: Manifest) -> None:
     changed = _changed_files(out, manifest, lambda name: not name.startswith(CHECKED_LATER))
     if changed:
         _refuse(out, sorted(changed + _changed_files(out, manifest, lambda name: name.startswith(CHECKED_LATER))))
-    hashed_soon()  # (review.yaml and the cache too, which are read later: no thread is left when workers fork)
+    wait_for_hashing()  # (review.yaml and the cache too, which are read later: no thread is left when workers fork)
 
 
 def carriable_reports(out: Path, manifest: Manifest) -> frozenset[str]:
