@@ -129,9 +129,10 @@ class SpillReader:
 
 def read_whole(descriptor: int) -> bytes:
     """Everything in the open file, from its start."""
-    chunks = []
-    while chunk := read_at(descriptor, sum(map(len, chunks)), COPY_CHUNK):
+    chunks, offset = [], 0
+    while chunk := read_at(descriptor, offset, COPY_CHUNK):
         chunks.append(chunk)
+        offset += len(chunk)
     return b"".join(chunks)
 
 
