@@ -129,20 +129,28 @@ def read_regular_file(path: str | os.PathLike[str], error: type[GraderError] = G
         opened = os.fstat(descriptor)
         if not stat.S_ISREG(opened.st_mode):  # swapped for something else between stat and open
             raise not_regular(name, opened.st_mode, error)
-        chunks: list[bytes] = []
-        left = max_bytes + 1
-        size = opened.st_size
-        while left > 0:  # (the size it has now in one call, then to the end, however much it grew)
-            chunk = os.read(descriptor, min(left, size + 1 if not chunks else 1 << 20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        return read_open_file(descriptor, opened.st_size, max_bytes)
     except OSError as exc:
         raise error(f"cannot read the file ({exc.strerror or exc})", path=name) from None
     finally:
         os.close(descriptor)
+
+
+def read_open_file(descriptor: int, size: int, max_bytes: int | None = None) -> bytes:
+    """What is left to read of an open regular file, `size` bytes when it was opened: in one call, unless it
+    grew since, then to the end, however much it grew; with `max_bytes`, never more than `max_bytes + 1` (the
+    caller tells a file that is too big by its length)."""
+    chunks: list[bytes] = []
+    left = max_bytes + 1 if max_bytes is not None else None
+    while left is None or left > 0:
+        wanted = size + 1 if not chunks else 1 << 20
+        chunk = os.read(descriptor, wanted if left is None else min(left, wanted))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        if left is not None:
+            left -= len(chunk)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 @dataclass

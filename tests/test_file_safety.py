@@ -429,3 +429,20 @@ def test_a_fifo_roster_is_refused_without_blocking(tmp_path):
     os.mkfifo(fifo)
     with pytest.raises(UsageError, match="not a regular file"):
         read_students(fifo)
+
+
+def test_an_open_file_is_read_to_its_end_even_when_it_grew_and_never_past_the_limit(tmp_path):
+    from grader.safe_files import read_open_file
+
+    path = tmp_path / "growing.yaml"
+    path.write_bytes(b"a" * 10)
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        size = os.fstat(descriptor).st_size
+        with open(path, "ab") as stream:  # it grows after its size was taken
+            stream.write(b"b" * 3_000_000)
+        assert read_open_file(descriptor, size) == b"a" * 10 + b"b" * 3_000_000
+        os.lseek(descriptor, 0, os.SEEK_SET)
+        assert len(read_open_file(descriptor, size, max_bytes=1_500_000)) == 1_500_001  # the caller sees "too big"
+    finally:
+        os.close(descriptor)

@@ -127,15 +127,6 @@ class SpillReader:
                 os.unlink(self.folder / name)
 
 
-def read_whole(descriptor: int) -> bytes:
-    """Everything in the open file, from its start."""
-    chunks, offset = [], 0
-    while chunk := read_at(descriptor, offset, COPY_CHUNK):
-        chunks.append(chunk)
-        offset += len(chunk)
-    return b"".join(chunks)
-
-
 def read_at(descriptor: int, offset: int, length: int) -> bytes:
     """`length` bytes from `offset` (fewer at the end of the file)."""
     if _PREAD is None:  # (Windows)

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.batch.collect import (PREVIOUS_CACHE, PREVIOUS_RESULTS, PREVIOUS_REVIEW, Assembler, Collected,
-                                  Collector, SpillReader, SpillRef, read_whole)
+                                  Collector, SpillReader, SpillRef)
 from grader.batch.gradebook import write_gradebook
 from grader.batch.lock import output_lock
 from grader.batch.manifest import (Manifest, forget_digests, hash_soon, open_as_recorded, remember_digest,
@@ -41,7 +41,7 @@ from grader.batch.summary import ClassSummary, summarise
 from grader.errors import OverridesError, UsageError
 from grader.reports import environment, render_template
 from grader.rubric import LoadedRubric, load_rubric
-from grader.safe_files import Found, shown
+from grader.safe_files import Found, read_open_file, shown
 
 REVIEW_FILE = "review.yaml"
 LISTED = 10  # names listed in the end-of-run paragraph
@@ -117,9 +117,9 @@ def run_batch(options: BatchOptions) -> BatchOutcome:
                 check_reports(options.out, previous, staging.carried)  # those this run replaces or removes
             for source in sources:
                 source.check_students({student.row.id for student in collected.students}, collected.shared_ids)
-            _check_unchanged(options.out, texts)
+            _check_texts_unchanged(options.out, texts)
             _write_outputs(staging.path, collected, collector.spill, rubric, summary, options.reports, fingerprint)
-            _check_unchanged(options.out, texts)
+            _check_texts_unchanged(options.out, texts)
             collector.spill.remove_files()
 
     return BatchOutcome(
@@ -198,12 +198,12 @@ def _previous_texts(out: Path, previous: Manifest | None,
             opened = open_as_recorded(out / name, recorded) if recorded is not None else None
             if opened is None:
                 break
-            texts[number] = PreviousText(name, *opened)
+            data = None
             if number == PREVIOUS_REVIEW:  # (its settled entries come in runs of a few: held in memory, sliced)
-                data = review if review is not None else read_whole(opened[0])
-                if not unchanged_since(*opened):
-                    break
-                texts[number] = PreviousText(name, *opened, data)
+                data = review if review is not None else read_open_file(opened[0], opened[1][2])
+            texts[number] = PreviousText(name, *opened, data)
+            if not unchanged_since(*opened):
+                break
         else:
             yield texts
             return
@@ -216,7 +216,7 @@ def _previous_texts(out: Path, previous: Manifest | None,
             os.close(text.descriptor)
 
 
-def _check_unchanged(out: Path, texts: dict[int, PreviousText]) -> None:
+def _check_texts_unchanged(out: Path, texts: dict[int, PreviousText]) -> None:
     """Refuse when a file the outputs copy from was written to during the run: the copy would not be what was
     checked (and a TA's edits typed into review.yaml meanwhile would be replaced unseen)."""
     for text in texts.values():

@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import grader
 from grader.batch.collect import Assembler, SpillReader, SpillRef
 from grader.batch.manifest import Manifest, open_as_recorded, unchanged_since
+from grader.safe_files import read_open_file
 
 if TYPE_CHECKING:
     from grader.rubric import LoadedRubric
@@ -144,8 +145,7 @@ def _read_as_recorded(path: Path, sha256: str) -> bytes | None:
         return None
     descriptor, identity = opened
     try:
-        with open(descriptor, "rb", closefd=False) as stream:
-            data = stream.read()
+        data = read_open_file(descriptor, identity[2])
         return data if unchanged_since(descriptor, identity) else None
     except OSError:
         return None

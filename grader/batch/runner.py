@@ -35,7 +35,7 @@ from grader.grading import check_assignment, grade_submission
 from grader.reports import render_result
 from grader.results import Result
 from grader.rubric import LoadedRubric, load_rubric
-from grader.safe_files import Found, find_yaml_files, shown
+from grader.safe_files import Found, find_yaml_files, read_open_file, shown
 from grader.safe_yaml import MAX_BYTES, load_yaml_bytes
 from grader.submission import load_submission, parse_submission
 
@@ -188,17 +188,7 @@ def _submission_bytes(path: str) -> bytes | None:
         info = os.fstat(descriptor)
         if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_BYTES:
             return None
-        data = os.read(descriptor, info.st_size + 1)  # (one call to the end, unless it grew since fstat)
-        if len(data) > info.st_size:
-            chunks = [data]
-            total = len(data)
-            while total <= MAX_BYTES:  # to the end, however much the file grew
-                chunk = os.read(descriptor, 1 << 16)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                total += len(chunk)
-            data = b"".join(chunks)
+        data = read_open_file(descriptor, info.st_size, MAX_BYTES)
     except OSError:
         return None
     finally:
