@@ -38,6 +38,7 @@ usage: grade SUBMISSION.yaml [--rubric FILE] [--format text|markdown|html|json] 
        grade tokens COURSE --roster FILE [-o tokens.csv] [--reissue ID] [--server URL] [--db URL]
        grade extend COURSE --student ID --assignment ID [--due ISO] [--attempts N] [--db URL]
        grade collect COURSE --assignment ID --out OUT [--which best|last] [--as-recorded] [--db URL]
+       grade sessions COURSE [--end STUDENT] [--db URL]
 
 Grade a written homework answered in a submit.yaml.
 
@@ -57,6 +58,7 @@ Grade a written homework answered in a submit.yaml.
   grade tokens COURSE --roster F    one secret token per student, shown once
   grade extend COURSE ...           one student's later due date or attempt limit
   grade collect COURSE ...          the counted attempts as a `grade batch` output folder
+  grade sessions COURSE [--end ID]  the open web sessions; end all of one student's
 
 Run `grade COMMAND --help` for a command's options. Exit status: 0 done, 1 a check failed,
 2 bad input (the message says which file and what to fix). --debug shows tracebacks.
@@ -254,12 +256,13 @@ COMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
     "key": cmd_key, "template": cmd_template, "schema": cmd_schema, "validate": cmd_validate,
     "sheet": cmd_sheet, "batch": cmd_batch, "export": cmd_export, "gradescope": cmd_gradescope,
     "variants": cmd_variants, "new": cmd_new,
-    **{name: (lambda argv, name=name: _course_service(name, argv)) for name in ("serve", "tokens", "extend", "collect")},
+    **{name: (lambda argv, name=name: _course_service(name, argv))
+       for name in ("serve", "tokens", "extend", "collect", "sessions")},
 }
 
 
 def _course_service(command: str, argv: Sequence[str]) -> int:
-    """`grade serve|tokens|extend|collect`: grader/serve/commands.py (the `serve` extra is imported there)."""
+    """`grade serve|tokens|extend|collect|sessions`: grader/serve/commands.py (the `serve` extra is imported there)."""
     from grader.serve import commands
 
     return getattr(commands, f"main_{command}")(argv)

@@ -7,12 +7,14 @@ body is read asynchronously, with the 1 MiB cap checked before anything is parse
 from __future__ import annotations
 
 import json
+import secrets
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from grader.serve.errors import ServiceError
+from grader.serve.page_render import render_page, security_headers, sheet_body
 from grader.serve.service import Service
 from grader.serve.storage import StudentRecord
 
@@ -88,19 +90,24 @@ def list_attempts(request: Request, assignment_id: str, student: Student) -> dic
 
 
 @router.get("/api/v1/assignments/{assignment_id}/attempts/{number}")
-def one_attempt(request: Request, assignment_id: str, number: int, student: Student) -> dict[str, Any]:
+def one_attempt(request: Request, assignment_id: str, number: str, student: Student) -> dict[str, Any]:
     """A past attempt's Result, as the feedback policy shows it now."""
     result = service_of(request).attempt_result(student, assignment_id, number)
     return {"result": result.model_dump(mode="json", exclude_none=True)}
 
 
 @router.get("/api/v1/assignments/{assignment_id}/sheet")
-def sheet(request: Request, assignment_id: str, student: Student) -> PlainTextResponse:
-    """The student's own problem sheet: HTML when the client prefers it, else Markdown."""
-    sheet_format = "html" if prefers_html(request.headers.get("accept", "")) else "markdown"
-    text = service_of(request).sheet(student, assignment_id, sheet_format)
-    response_class = HTMLResponse if sheet_format == "html" else PlainTextResponse
-    return response_class(text, media_type=SHEET_TYPES[sheet_format])
+def sheet(request: Request, assignment_id: str, student: Student) -> Response:
+    """The student's own problem sheet: HTML when the client prefers it (the document `grade sheet --format
+    html` writes, its style allowed by the pages' CSP nonce), else Markdown."""
+    service = service_of(request)
+    text = service.sheet(student, assignment_id, "markdown")
+    if not prefers_html(request.headers.get("accept", "")):
+        return PlainTextResponse(text, media_type=SHEET_TYPES["markdown"])
+    nonce = secrets.token_urlsafe(16)
+    html = render_page("sheet.html.j2", body=sheet_body(text), title=service.course.rubrics[assignment_id].rubric.title,
+                       student_id=student.id, csp_nonce=nonce)
+    return HTMLResponse(html, media_type=SHEET_TYPES["html"], headers=security_headers(nonce))
 
 
 def prefers_html(accept: str) -> bool:

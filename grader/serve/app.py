@@ -3,7 +3,10 @@
 Errors are mapped in one place: a `ServiceError` becomes `{"error": {"status", "message", "fix"}}`
 under /api/ (and /healthz), or the web page's own error page elsewhere when `pages` provides
 `render_error`. The request log holds the method, the path (never the query string, which may
-carry a sign-in link's token), the status and the time: no tokens, no answers.
+carry a sign-in link's token; control and bidi characters shown escaped, so a path cannot forge
+a log line), the status and the time: no tokens, no answers. Every response carries the security
+headers of the pages (`page_render.security_headers`): what a route sets itself, such as a page's
+CSP with its nonce, wins.
 """
 
 from __future__ import annotations
@@ -21,13 +24,17 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 
+from grader.reports.escaping import for_terminal_line
 from grader.serve import api
 from grader.serve.course import load_course
 from grader.serve.errors import ServiceError
+from grader.serve.page_render import security_headers
 from grader.serve.service import Service, ServiceSettings
 from grader.serve.storage import open_storage
 
 log = logging.getLogger("grader.serve")
+DEFAULT_HEADERS = security_headers(None)  # JSON and anything else without a page's own: no styles, no frames
+LOGGED_PATH_CHARS = 200
 STATUS_FIXES = {404: "check the address: the API is under /api/v1/", 405: "check the method (GET or POST)"}
 
 
@@ -78,15 +85,18 @@ def create_app(course_dir: str | Path, db_url: str | None = None, *, settings: S
     @app.middleware("http")
     async def _log_requests(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         started = time.perf_counter()
+        path = for_terminal_line(request.url.path[:LOGGED_PATH_CHARS])
         try:
             response = await call_next(request)
         except Exception as exc:  # noqa: BLE001 - answered here, logged by type only: a traceback could hold answers
-            log.error("%s %s failed: %s", request.method, request.url.path, type(exc).__name__)
+            log.error("%s %s failed: %s", request.method, path, type(exc).__name__)
             busy = isinstance(exc, OperationalError)
             response = error_response(request, ServiceError(
                 503 if busy else 500, "the database is busy" if busy else "the server failed on this request",
                 "try again in a minute; if it keeps failing, tell your instructor", retry_after=60 if busy else None))
-        log.info("%s %s %d %.0f ms", request.method, request.url.path, response.status_code,
+        for name, value in DEFAULT_HEADERS.items():
+            response.headers.setdefault(name, value)
+        log.info("%s %s %d %.0f ms", for_terminal_line(request.method[:16]), path, response.status_code,
                  1000 * (time.perf_counter() - started))
         return response
 

@@ -1,18 +1,21 @@
 """`grade collect`: the counted attempts of an assignment, as a `grade batch` output folder.
 
-The chosen attempt of each student (best or last of those made by their due date) is written,
+The chosen attempt of each student (best or last of those that count under the student's terms
+as they are now, extensions included) is written,
 verbatim as stored, into a private scratch folder named by student id, and `grade batch`'s own
 pipeline (`run_batch`) grades it into OUT — so reports, the summary, review.yaml and every
 `grade export` work unchanged. Grading again uses the current rubric (a key fixed after the due
 date applies to everyone); the students whose score differs from what they were shown are listed.
-With `--as-recorded` the pipeline is handed the recorded Results instead of grading.
+With `--as-recorded` the pipeline is handed the recorded Results instead of grading. The students
+whose attempts count now though they were late when made (an extension granted afterwards) are
+listed, and so is the count of refused files whose bytes were not kept (past the daily allowance).
 """
 
 from __future__ import annotations
 
 import re
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.batch.pipeline import BatchOptions, BatchOutcome, describe_outcome, run_batch
@@ -39,11 +42,20 @@ class ScoreChange:
 
 
 @dataclass(frozen=True)
+class ExtensionChange:
+    student_id: str
+    attempts: list[int]  # late when made, counted now
+    due: str | None
+
+
+@dataclass(frozen=True)
 class CollectOutcome:
     batch: BatchOutcome
     students: int
     changes: list[ScoreChange]
     as_recorded: bool
+    extended: list[ExtensionChange] = field(default_factory=list)
+    dropped: dict[str, int] = field(default_factory=dict)
 
 
 def collect(course: Course, storage: Storage, assignment_id: str, out: Path, *, which: str | None = None,
@@ -51,17 +63,27 @@ def collect(course: Course, storage: Storage, assignment_id: str, out: Path, *, 
     """Write OUT from the stored attempts (see the module docstring)."""
     assignment = course.assignment(assignment_id)
     rubric = course.rubrics[assignment_id]
-    score = which or assignment.score
-    terms = policy.terms_for(assignment.model_copy(update={"score": score}))
-    by_student: dict[str, list[StoredAttempt]] = {}
+    chosen_policy = assignment.model_copy(update={"score": which or assignment.score})
+    granted = storage.extensions_of(assignment_id)
+    graded: dict[str, list[StoredAttempt]] = {}
     for stored in storage.graded_attempts(assignment_id):
-        if stored.attempt.counted:
-            by_student.setdefault(stored.student_id, []).append(stored)
-    if not by_student:
+        graded.setdefault(stored.student_id, []).append(stored)
+    chosen: dict[str, StoredAttempt] = {}
+    extended: list[ExtensionChange] = []
+    for student_id, attempts in graded.items():
+        terms = policy.terms_for(chosen_policy, granted.get(student_id))
+        standings = policy.standings(terms, [stored.attempt for stored in attempts])
+        counted = [stored for stored, standing in zip(attempts, standings) if standing.counted]
+        now_on_time = [stored.attempt.number for stored, standing in zip(attempts, standings)
+                       if stored.late_when_recorded and not standing.late]
+        if now_on_time:
+            extended.append(ExtensionChange(student_id, now_on_time, policy.iso(terms.due)))
+        if counted:
+            chosen[student_id] = _choose(counted, terms, rubric, regrade=not as_recorded)
+    if not chosen:
         raise UsageError(f"no student has a counted attempt of `{assignment_id}` yet",
-                         hint="attempts made after a student's due date are marked late and never count")
-    chosen = {student_id: _choose(attempts, terms, rubric, regrade=not as_recorded)
-              for student_id, attempts in by_student.items()}
+                         hint="attempts made after a student's due date are marked late and never count "
+                              "(`grade extend --due` moves one student's due date)")
     with tempfile.TemporaryDirectory(prefix="grade-collect-") as scratch:
         folder = Path(scratch)
         names = {student_id: _file_name(index, student_id) for index, student_id in enumerate(sorted(chosen))}
@@ -75,7 +97,8 @@ def collect(course: Course, storage: Storage, assignment_id: str, out: Path, *, 
     changes = [ScoreChange(student_id, stored.attempt.number, stored.attempt.score, now_scores.get(student_id))
                for student_id, stored in sorted(chosen.items())
                if now_scores.get(student_id) != stored.attempt.score]
-    return CollectOutcome(batch=batch, students=len(chosen), changes=changes, as_recorded=as_recorded)
+    return CollectOutcome(batch=batch, students=len(chosen), changes=changes, as_recorded=as_recorded,
+                          extended=extended, dropped=storage.dropped_files(assignment_id))
 
 
 def _choose(attempts: list[StoredAttempt], terms: policy.Terms, rubric: LoadedRubric, *,
@@ -120,4 +143,14 @@ def describe_changes(outcome: CollectOutcome) -> str:
         for change in outcome.changes:
             now = format_points(change.now) if change.now is not None else "not gradable (see problems.jsonl)"
             lines.append(f"  {change.student_id} (attempt {change.attempt}): {format_points(change.shown)} -> {now}")
+    if outcome.extended:
+        lines.append(f"{len(outcome.extended)} student{'' if len(outcome.extended) == 1 else 's'} with an extension "
+                     "granted after the fact: attempts that were late when made count now:")
+        for change in outcome.extended:
+            numbers = ", ".join(str(number) for number in change.attempts)
+            lines.append(f"  {change.student_id} (attempt{'' if len(change.attempts) == 1 else 's'} {numbers}; "
+                         f"due {change.due or 'never'})")
+    if outcome.dropped:
+        listed = ", ".join(f"{student_id} ({count})" for student_id, count in outcome.dropped.items())
+        lines.append(f"Refused files not kept (past the daily allowance for refused files): {listed}.")
     return "\n".join(lines)

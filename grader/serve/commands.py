@@ -1,16 +1,20 @@
-"""The course service's commands: `grade serve`, `grade tokens`, `grade extend`, `grade collect`.
+"""The course service's commands: `grade serve`, `grade tokens`, `grade extend`, `grade collect`,
+`grade sessions`.
 
 Thin, like cli.py: parse the arguments, call the library, print what happened. A GraderError
-propagates to cli.py, which prints it and exits 2.
+propagates to cli.py, which prints it and exits 2. Every command refuses a SQLite database that
+others can read (permissions.check_private), with the chmod that fixes it.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import errno
 import getpass
 import importlib.util
 import logging
+import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -41,7 +45,35 @@ def _storage(course_arg: str, db: str | None):  # noqa: ANN202
     from grader.serve.storage import open_storage
 
     course = load_course(course_arg)
+    _check_private(db, course.folder)
     return course, open_storage(db, course.folder)
+
+
+def _check_private(db: str | None, course_folder: Path) -> None:
+    """A SQLite database (and its -wal, -shm) only its owner may read, before it is opened."""
+    from grader.serve.permissions import check_private
+    from grader.serve.storage import database_url, sqlite_path
+
+    url = database_url(db, course_folder)
+    path = sqlite_path(url) if url.startswith("sqlite") else None
+    if path is not None:
+        check_private(path)
+
+
+def _listening_socket(host: str, port: int) -> socket.socket:
+    """The server's socket, bound before anything is printed: a busy port is a message, not a uvicorn error."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        busy = exc.errno == errno.EADDRINUSE
+        raise UsageError(f"port {port} is in use on {host}" if busy else f"cannot listen on {host}:{port} "
+                         f"({exc.strerror or exc})", hint="choose another --port (or stop the other server)"
+                         if busy else "check --host and --port") from None
+    return sock
 
 
 def main_serve(argv: Sequence[str]) -> int:
@@ -58,26 +90,39 @@ def main_serve(argv: Sequence[str]) -> int:
     parser.add_argument("--max-files", type=int, default=60, metavar="N",
                         help="files one student may send in a minute; more are refused with 429 and not kept "
                              "(default: %(default)s)")
+    parser.add_argument("--max-connections", type=int, default=1000, metavar="N",
+                        help="open connections before new requests get 503 (default: %(default)s)")
+    parser.add_argument("--header-timeout", type=float, default=10.0, metavar="SECONDS",
+                        help="a request's headers must arrive within this; slower ones are dropped (default: %(default)s)")
+    parser.add_argument("--body-timeout", type=float, default=30.0, metavar="SECONDS",
+                        help="and its body within this after them (default: %(default)s)")
     args = parser.parse_args(list(argv))
-    if args.grading_timeout <= 0 or args.max_failures < 1 or args.max_files < 1 or not 0 < args.port < 65536:
-        raise UsageError("--grading-timeout must be above 0, --max-failures and --max-files at least 1, "
-                         "and --port between 1 and 65535")
+    if (args.grading_timeout <= 0 or args.max_failures < 1 or args.max_files < 1 or not 0 < args.port < 65536
+            or args.max_connections < 1 or not 0 < args.header_timeout <= 600 or not 0 < args.body_timeout <= 600):
+        raise UsageError("--grading-timeout must be above 0, --max-failures, --max-files and --max-connections at "
+                         "least 1, --header-timeout and --body-timeout between 0 and 600 seconds, and --port "
+                         "between 1 and 65535")
     _needs_extra()
     import uvicorn
 
     from grader.serve.app import create_app
+    from grader.serve.course import load_course
+    from grader.serve.server import ConnectionLimits, uvicorn_config
     from grader.serve.service import ServiceSettings
 
     settings = ServiceSettings(grading_timeout=args.grading_timeout, failures_per_minute=args.max_failures,
                                files_per_minute=args.max_files)
+    limits = ConnectionLimits(header_timeout=args.header_timeout, body_timeout=args.body_timeout,
+                              max_connections=args.max_connections)
+    _check_private(args.db, load_course(args.course).folder)
     app = create_app(args.course, args.db, settings=settings)
     service = app.state.service
+    listening = _listening_socket(args.host, args.port)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     count = len(service.course.assignments)
     print(f"grade serve: {service.course.title} ({count} assignment{'' if count == 1 else 's'}), "
           f"database {service.storage.display_url}, on http://{args.host}:{args.port}/", file=sys.stderr)
-    uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="warning",
-                proxy_headers=True, server_header=False)
+    uvicorn.Server(uvicorn_config(app, args.host, args.port, limits)).run(sockets=[listening])
     return 0
 
 
@@ -149,6 +194,36 @@ def main_extend(argv: Sequence[str]) -> int:
     limit = "unlimited" if terms.attempts is None else terms.attempts
     print(f"{args.student} on {args.assignment}: due {iso(terms.due) or 'never'}, attempts {limit} "
           f"(granted by {who} at {iso(now)})")
+    return 0
+
+
+def main_sessions(argv: Sequence[str]) -> int:
+    parser = _parser("grade sessions", "List the open web sessions of the course's students, or end all of one "
+                                       "student's (a lost laptop, a shared computer left signed in).")
+    parser.add_argument("--end", metavar="STUDENT", help="end every session of this student")
+    args = parser.parse_args(list(argv))
+    from grader.serve.policy import iso
+
+    _course, storage = _storage(args.course, args.db)
+    try:
+        if args.end is not None:
+            if storage.student(args.end) is None:
+                raise UsageError(f"the course's database has no student `{args.end}`",
+                                 hint="check the id (as in the tokens CSV)")
+            ended = storage.end_sessions(args.end, dt.datetime.now(dt.timezone.utc), f"ended by {getpass.getuser()}")
+            print(f"ended {ended} session{'' if ended == 1 else 's'} of {args.end}")
+            return 0
+        open_sessions = storage.open_sessions()
+    finally:
+        storage.close()
+    by_student: dict[str, list] = {}
+    for session in open_sessions:
+        by_student.setdefault(session.student_id, []).append(session)
+    for student_id, held in by_student.items():
+        last = max(session.last_seen_at for session in held)
+        print(f"{student_id}: {len(held)} open, last seen {iso(last)}")
+    if not by_student:
+        print("no open sessions")
     return 0
 
 

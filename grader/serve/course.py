@@ -8,6 +8,7 @@ stops `grade serve` at start, not at a student's first attempt.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -25,6 +26,9 @@ AfterDue = Literal["closed", "feedback", "reveal"]
 SCORE_POLICIES: tuple[str, ...] = get_args(ScorePolicy)
 FEEDBACK_LEVELS: tuple[str, ...] = get_args(FeedbackLevel)
 AFTER_DUE: tuple[str, ...] = get_args(AfterDue)
+MIB = 1024 * 1024
+BYTE_UNITS = {"": 1, "b": 1, "kib": 1024, "mib": MIB, "gib": 1024 * MIB, "kb": 1000, "mb": 1000**2, "gb": 1000**3}
+BYTES_PATTERN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*$")
 TIME_HINT = "write a date and time with its time zone, like 2026-12-01T23:59:00-05:00 or 2026-12-01T23:59:00Z"
 
 
@@ -47,6 +51,36 @@ def aware_time(value: Any) -> Any:
     if parsed.tzinfo is None:
         raise ValueError(f"{parsed.isoformat()} has no time zone; {TIME_HINT}")
     return parsed.astimezone(dt.timezone.utc)
+
+
+def byte_count(value: Any) -> Any:
+    """A size as bytes (an integer) or as text with a unit: `2 MiB`, `512 KiB`, `1 GB`."""
+    if isinstance(value, bool):
+        raise ValueError("expected a size such as 2 MiB")
+    if isinstance(value, int):
+        return value
+    found = BYTES_PATTERN.match(value) if isinstance(value, str) else None
+    if found is None or found.group(2).lower() not in BYTE_UNITS:
+        raise ValueError(f"`{str(value)[:40]}` is not a size: write bytes, or a number and KiB, MiB or GiB (2 MiB)")
+    return int(float(found.group(1)) * BYTE_UNITS[found.group(2).lower()])
+
+
+class CourseLimits(BaseModel):
+    """How much one student may make the server store (README: Running the course service)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    refused_per_day: int = Field(default=2 * MIB, ge=0, description=(
+        "Bytes of refused files (unreadable, for another student, over a limit) kept per student in any 24 hours; "
+        "past it the error is still answered but the file is not kept. Default 2 MiB."))
+    per_student: int | None = Field(default=100 * MIB, ge=1, description=(
+        "Bytes of files kept per student in all; past it a file is refused (413) and not kept. Default 100 MiB; "
+        "null: no limit."))
+
+    @field_validator("refused_per_day", "per_student", mode="before")
+    @classmethod
+    def _sizes(cls, value: Any) -> Any:
+        return byte_count(value) if value is not None else None
 
 
 class AssignmentConfig(BaseModel):
@@ -79,6 +113,7 @@ class CourseConfig(BaseModel):
 
     title: StrictStr = Field(description="The course's title, shown on the web page.")
     assignments: list[AssignmentConfig] = Field(min_length=1, description="The assignments students submit to.")
+    limits: CourseLimits = Field(default_factory=CourseLimits, description="Storage limits per student.")
 
     @field_validator("assignments")
     @classmethod

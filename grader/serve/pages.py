@@ -22,7 +22,7 @@ from grader.serve.api import bounded_body, client_address
 from grader.serve.errors import ServiceError
 from grader.serve.page_render import render_page, security_headers, sheet_body
 from grader.serve.policy import HIDDEN_FEEDBACK
-from grader.serve.service import Service, token_hash
+from grader.serve.service import Service
 from grader.serve.storage import StudentRecord
 
 router = APIRouter(include_in_schema=False)
@@ -44,11 +44,10 @@ def service_of(request: Request) -> Service:
 
 
 def signed_in(request: Request) -> StudentRecord | None:
-    """The student of a valid session cookie whose token is still theirs, or None."""
+    """The student of an open session on the server, or None."""
     service = service_of(request)
-    signed = web_session.session_token_hash(service.secret, request.cookies.get(web_session.SESSION_COOKIE),
-                                            service.clock().timestamp())
-    return service.storage.student_by_token_hash(signed) if signed else None
+    return web_session.session_student(service.storage, request.cookies.get(web_session.SESSION_COOKIE),
+                                       service.clock())
 
 
 def page(request: Request, template: str, student: StudentRecord | None, status: int = 200,
@@ -133,8 +132,7 @@ def _sign_in(request: Request, token: str) -> Response:
         return response
     response = redirect("/")  # the token leaves the address bar and the history
     _set_cookie(request, response, web_session.SESSION_COOKIE,
-                web_session.new_session(service.secret, token_hash(token), service.clock().timestamp()),
-                web_session.SESSION_LIFETIME)
+                web_session.start_session(service.storage, student, service.clock()), web_session.SESSION_LIFETIME)
     response.delete_cookie(web_session.LOGIN_COOKIE, path="/")
     return response
 
@@ -144,8 +142,10 @@ async def logout(request: Request) -> Response:
     form = await _bounded_form(request, SMALL_FORM, ServiceError(413, "the form is too large", "reload the page"),
                                max_files=0)
     cookie = request.cookies.get(web_session.SESSION_COOKIE)
-    if not web_session.csrf_matches(service_of(request).secret, cookie, form.get("csrf")):
+    service = service_of(request)
+    if not web_session.csrf_matches(service.secret, cookie, form.get("csrf")):
         raise form_expired()
+    await run_in_threadpool(web_session.end_session, service.storage, cookie, service.clock())
     response = redirect("/")
     response.delete_cookie(web_session.SESSION_COOKIE, path="/", httponly=True, samesite="lax")
     return response
@@ -228,13 +228,14 @@ async def _bounded_form(request: Request, limit: int, too_big: ServiceError, max
 
 
 @router.get("/assignments/{assignment_id}/attempts/{number}")
-def feedback(request: Request, assignment_id: str, number: int) -> Response:
+def feedback(request: Request, assignment_id: str, number: str) -> Response:
     """One attempt's feedback: the HTML report of `grade FILE --format html`, as the policy shows it now."""
     student = signed_in(request)
     if student is None:
         return redirect("/")
     service = service_of(request)
     result = service.attempt_result(student, assignment_id, number)
+    number = int(number)  # a number attempt_result found
     attempt = next(a for a in service.attempts(student, assignment_id) if a["number"] == number)
     rubric = service.course.rubrics[assignment_id]
     return page(request, "feedback.html.j2", student, result=result, attempt=attempt,

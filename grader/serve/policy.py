@@ -9,6 +9,9 @@ Rules (README: Running the course service):
 - before `opens`: 409; after `due` with `after_due: closed`: 409;
 - `attempts` limits the graded attempts made by the due date; an attempt after it is graded and
   marked late (`after_due: feedback | reveal`), never counts for the grade and uses no attempt;
+- lateness and whether an attempt counts are decided from the student's *current* terms each time
+  they are read, never frozen when it was made: an extension granted afterwards turns earlier
+  late attempts into counted ones (the first `attempts` of those made by the new due date);
 - `cooldown` seconds must pass after any graded attempt before the next one (429, Retry-After);
 - the grade is the best (highest score, earliest on a tie) or the last counted attempt.
 """
@@ -30,18 +33,21 @@ HIDDEN_FEEDBACK = "Feedback on each question is shown after the due date."
 
 @dataclass(frozen=True)
 class RecordedAttempt:
-    """A graded attempt as stored: its number, time, whether it was late, and its score."""
+    """A graded attempt as stored: its number, time and score. How it stands is `standings`' to say."""
 
     number: int
     at: dt.datetime
-    late: bool
     score: float
     max_score: float
 
-    @property
-    def counted(self) -> bool:
-        """Whether it can be the grade: made by the (student's) due date."""
-        return not self.late
+
+@dataclass(frozen=True)
+class Standing:
+    """How a recorded attempt stands under the student's current terms."""
+
+    attempt: RecordedAttempt
+    late: bool  # made after the student's due date
+    counted: bool  # may be the grade: made by the due date and within the attempt limit
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,17 @@ def is_late(terms: Terms, now: dt.datetime) -> bool:
     return terms.due is not None and now > terms.due
 
 
+def standings(terms: Terms, attempts: Sequence[RecordedAttempt]) -> list[Standing]:
+    """Each attempt, by number, judged by the terms as they are now: late or not, counted or not."""
+    judged, on_time = [], 0
+    for attempt in sorted(attempts, key=lambda attempt: attempt.number):
+        late = is_late(terms, attempt.at)
+        counted = not late and (terms.attempts is None or on_time < terms.attempts)
+        on_time += not late
+        judged.append(Standing(attempt, late, counted))
+    return judged
+
+
 def window_refusal(terms: Terms, now: dt.datetime) -> ServiceError | None:
     """409 before the assignment opens, or after its due date when late attempts are closed."""
     if terms.opens is not None and now < terms.opens:
@@ -97,7 +114,7 @@ def attempt_refusal(terms: Terms, attempts: Sequence[RecordedAttempt], now: dt.d
     if wait > 0:
         return ServiceError(429, f"the next graded attempt is allowed in {wait} s (a {terms.cooldown} s pause "
                                  "between attempts)", "wait, then submit again", retry_after=wait)
-    if not is_late(terms, now) and terms.attempts is not None and used(attempts) >= terms.attempts:
+    if not is_late(terms, now) and terms.attempts is not None and used(terms, attempts) >= terms.attempts:
         until_due = math.ceil((terms.due - now).total_seconds()) if terms.due is not None else None
         late_possible = until_due is not None and terms.assignment.after_due != "closed"
         fix = ("after the due date you may check again (marked late, it does not count)" if late_possible
@@ -107,9 +124,9 @@ def attempt_refusal(terms: Terms, attempts: Sequence[RecordedAttempt], now: dt.d
     return None
 
 
-def used(attempts: Sequence[RecordedAttempt]) -> int:
-    """Attempts that count against the limit: those made by the due date."""
-    return sum(1 for attempt in attempts if attempt.counted)
+def used(terms: Terms, attempts: Sequence[RecordedAttempt]) -> int:
+    """Attempts that count against the limit: those made by the (student's current) due date."""
+    return sum(1 for attempt in attempts if not is_late(terms, attempt.at))
 
 
 def cooldown_left(terms: Terms, attempts: Sequence[RecordedAttempt], now: dt.datetime) -> int:
@@ -127,7 +144,7 @@ def attempts_left(terms: Terms, attempts: Sequence[RecordedAttempt], now: dt.dat
         return 0 if terms.assignment.after_due == "closed" else None
     if terms.attempts is None:
         return None
-    return max(0, terms.attempts - used(attempts))
+    return max(0, terms.attempts - used(terms, attempts))
 
 
 def next_attempt_at(terms: Terms, attempts: Sequence[RecordedAttempt], now: dt.datetime) -> dt.datetime | None:
@@ -143,7 +160,7 @@ def next_attempt_at(terms: Terms, attempts: Sequence[RecordedAttempt], now: dt.d
 
 def counted_attempt(terms: Terms, attempts: Sequence[RecordedAttempt]) -> RecordedAttempt | None:
     """The attempt that is the grade: best (highest score, earliest on a tie) or last, of the counted ones."""
-    counted = [attempt for attempt in attempts if attempt.counted]
+    counted = [standing.attempt for standing in standings(terms, attempts) if standing.counted]
     if not counted:
         return None
     if terms.assignment.score == "last":

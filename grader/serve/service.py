@@ -3,8 +3,11 @@
 Routes parse the request and call a `Service` method; a refusal is a `ServiceError` (status,
 message, fix) that the app maps to `{"error": ...}` or an HTML page in one place. Grading calls
 the engine exactly as `grade FILE` does (`grade_submission`, `render_result`), in a bounded thread
-pool with a time limit. The file is stored before anything else happens to it, and the attempt
-is numbered by `Storage.record_attempt` under the student's lock, with the policy deciding there.
+pool with a time limit. A file for an assignment that exists is stored before anything else
+happens to it (within the student's storage limits), and the attempt is numbered by
+`Storage.record_attempt` under the student's lock, with the policy deciding there. A file that
+cannot be graded is answered with its own error first, whatever the policy would say: it costs
+no attempt, so there is nothing to wait for.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from grader.errors import GraderError, SubmissionError
 from grader.grading import check_assignment, grade_submission
 from grader.reports import render_result
 from grader.results import Result
-from grader.rubric import ASSIGNMENT_ID_PATTERN
+from grader.rubric import ASSIGNMENT_ID_PATTERN, LoadedRubric
 from grader.safe_yaml import MAX_BYTES, load_yaml_bytes
 from grader.serve import policy
 from grader.serve.course import AssignmentConfig, Course
@@ -32,11 +35,12 @@ from grader.serve.errors import ServiceError
 from grader.serve.ratelimit import Throttle
 from grader.serve.storage import Storage, StudentRecord
 from grader.sheet import render_sheet
-from grader.submission import parse_submission
+from grader.submission import Submission, parse_submission
 
 log = logging.getLogger("grader.serve")
 FILE_NAME = "submit.yaml"  # what messages call the file a student sent
 ASSIGNMENT_ID = re.compile(ASSIGNMENT_ID_PATTERN)
+ATTEMPT_NUMBER = re.compile(r"^[1-9][0-9]{0,8}$")  # 1 to 999,999,999: fits every database's integer
 TOKEN_FIX = "use the token your course sent you: `grade submit.yaml --server URL --token TOKEN`, or set $GRADE_TOKEN"
 
 
@@ -70,7 +74,7 @@ class Service:
         self.settings = settings or ServiceSettings()
         self.clock = clock
         self.failed_sign_ins = Throttle(self.settings.failures_per_minute, "too many unknown tokens from your address",
-                                        "check your token, then wait a minute")
+                                        "check your token, then wait a minute; a valid token is never slowed down")
         self.files = Throttle(self.settings.files_per_minute, "too many files in a minute",
                               "wait a minute; each file you send is kept, so the server takes a limited number")
         self.secret = storage.secret()
@@ -82,15 +86,17 @@ class Service:
 
     # --- who is asking -------------------------------------------------------------------------------
     def authenticate(self, token: str | None, client: str) -> StudentRecord:
-        """The token's student; 401 for no or an unknown token, 429 after too many failures from `client`."""
-        self.failed_sign_ins.check(client)
+        """The token's student; 401 for no or an unknown token, 429 after too many failures from `client`.
+
+        Failures are counted per address, and only failures are slowed down: a valid token always
+        passes, so one student guessing behind a campus NAT never locks out the class behind it."""
         digest = token_hash(token or "")  # hashed either way: an unknown token costs what a known one does
         student = self.storage.student_by_token_hash(digest) if token else None
-        if student is None:
-            self.failed_sign_ins.count(client)
-            raise ServiceError(401, "no token was given" if not token else "this token is not known",
-                               TOKEN_FIX)
-        return student
+        if student is not None:
+            return student
+        self.failed_sign_ins.check(client)
+        self.failed_sign_ins.count(client)
+        raise ServiceError(401, "no token was given" if not token else "this token is not known", TOKEN_FIX)
 
     # --- reading -------------------------------------------------------------------------------------
     def assignments(self, student: StudentRecord) -> list[dict[str, Any]]:
@@ -104,7 +110,7 @@ class Service:
             rubric = self.course.rubrics[assignment_id]
             listed.append({
                 "id": assignment_id, "title": rubric.rubric.title, "opens": policy.iso(terms.opens),
-                "due": policy.iso(terms.due), "attempts_used": policy.used(attempts),
+                "due": policy.iso(terms.due), "attempts_used": policy.used(terms, attempts),
                 "attempts_left": policy.attempts_left(terms, attempts, now),
                 "next_attempt_at": policy.iso(policy.next_attempt_at(terms, attempts, now)),
                 "score": counted.score if counted else None, "max_score": rubric.rubric.max_score,
@@ -112,17 +118,21 @@ class Service:
         return listed
 
     def attempts(self, student: StudentRecord, assignment_id: str) -> list[dict[str, Any]]:
-        """The student's own graded attempts of one assignment, oldest first."""
+        """The student's own graded attempts of one assignment, oldest first, as they stand now."""
         self._assignment(assignment_id)
-        return [attempt_json(attempt) | {"score": attempt.score, "max_score": attempt.max_score}
-                for attempt in self.storage.attempts(student.id, assignment_id)]
+        extension, attempts = self.storage.standing(student.id, assignment_id)
+        terms = policy.terms_for(self.course.assignments[assignment_id], extension)
+        return [attempt_json(standing) | {"score": standing.attempt.score, "max_score": standing.attempt.max_score}
+                for standing in policy.standings(terms, attempts)]
 
-    def attempt_result(self, student: StudentRecord, assignment_id: str, number: int) -> Result:
-        """One of the student's past attempts, shown as the feedback policy allows now."""
+    def attempt_result(self, student: StudentRecord, assignment_id: str, number: str) -> Result:
+        """One of the student's past attempts (its number as the path gave it), shown as the feedback policy
+        allows now. Anything but a number of one of their attempts is 404."""
         self._assignment(assignment_id)
-        recorded = self.storage.attempt_result(student.id, assignment_id, number)
+        recorded = (self.storage.attempt_result(student.id, assignment_id, int(number))
+                    if ATTEMPT_NUMBER.match(number) else None)
         if recorded is None:
-            raise ServiceError(404, f"you have no attempt {number} of `{assignment_id}`",
+            raise ServiceError(404, f"you have no attempt {number[:20]} of `{assignment_id}`",
                                "list your attempts with GET /api/v1/assignments/ID/attempts")
         return policy.shown_result(Result.model_validate_json(recorded), self._terms(student, assignment_id),
                                    self.clock())
@@ -148,31 +158,38 @@ class Service:
     def submit(self, student: StudentRecord, assignment_id: str, body: bytes) -> dict[str, Any]:
         """Store the file, grade it, and record it as the next attempt if the policy allows.
 
-        Returns the 201 body; raises ServiceError for every refusal (the file stays stored, marked
-        refused with the status). Only a recorded attempt uses up an attempt.
+        Returns the 201 body; raises ServiceError for every refusal. A file for an assignment that does not
+        exist, or past the student's limits, is not stored at all; a refused file is kept within the daily
+        allowance for refused files. Only a recorded attempt uses up an attempt.
         """
         if len(body) > self.settings.max_body:
             raise ServiceError(413, f"the file is larger than {self.settings.max_body // 1024} KiB",
                                "an answer file is a few KiB of text; remove pasted data or images")
-        if not ASSIGNMENT_ID.match(assignment_id):
-            raise ServiceError(404, "that is not an assignment id", "copy the id from `grade` or the web page")
+        self._assignment(assignment_id)  # 404 before anything is stored
         self.files.check(student.id)  # a flood would fill the database: refused before it is stored
         self.files.count(student.id)
-        file_id = self.storage.record_received(student.id, assignment_id, body, self.clock())
+        limits = self.course.config.limits
+        file_id = self.storage.record_received(student.id, assignment_id, body, self.clock(), limit=limits.per_student)
+        if file_id is None:
+            raise ServiceError(413, f"your files on this server have reached the course's limit of "
+                                    f"{describe_bytes(limits.per_student or 0)}",
+                               "ask your instructor: nothing more can be stored for you")
         try:
             return self._grade_and_record(student, assignment_id, body, file_id)
         except ServiceError as refusal:
-            self.storage.mark_refused(file_id, refusal)
+            self.storage.mark_refused(file_id, refusal, allowance=limits.refused_per_day)
             log.info("attempt refused: %s %s", refusal.status, assignment_id)
             raise
         except Exception:
-            self.storage.mark_refused(file_id, ServiceError(500, "the server failed on this file"))
+            self.storage.mark_refused(file_id, ServiceError(500, "the server failed on this file"),
+                                      allowance=limits.refused_per_day)
             raise
 
     def _grade_and_record(self, student: StudentRecord, assignment_id: str, body: bytes,
                           file_id: int) -> dict[str, Any]:
         assignment = self._assignment(assignment_id)
         rubric = self.course.rubrics[assignment_id]
+        submission, warnings = self._readable(student, rubric, body)  # its own error first: it costs no attempt
         extension, attempts_so_far = self.storage.standing(student.id, assignment_id)
         terms = policy.terms_for(assignment, extension)
         now = self.clock()
@@ -180,15 +197,6 @@ class Service:
             terms, attempts_so_far, now)  # an early answer that saves grading; decided again when recording
         if refusal is not None:
             raise refusal
-        try:
-            submission, warnings = parse_submission(load_yaml_bytes(body, FILE_NAME, SubmissionError), FILE_NAME)
-            if submission.student.id != student.id:
-                raise ServiceError(403, f"this file is for student `{submission.student.id}`, but the token is "
-                                        f"`{student.id}`'s", f'write `student: {{id: "{student.id}"}}` in the file')
-            check_assignment(submission, rubric, FILE_NAME)
-        except GraderError as exc:
-            raise ServiceError(422, str(exc).split("\n  fix: ")[0], exc.hint or
-                               "fix the file and submit again; no attempt was used") from None
         future = self._pool.submit(grade_submission, submission, rubric, warnings=warnings,
                                    reveal=policy.reveals(terms, now))
         try:
@@ -208,16 +216,32 @@ class Service:
             return refused, moment, policy.is_late(terms, moment)
 
         attempts = self.storage.record_attempt(file_id, student.id, assignment_id, result.to_json(), result.score,
-                                               result.max_score, decide)
+                                               result.max_score, decide,
+                                               allowance=self.course.config.limits.refused_per_day)
         if isinstance(attempts, ServiceError):
             raise attempts
         recorded = attempts[-1]
         shown = policy.shown_result(result, terms, recorded.at)
         log.info("attempt %d recorded for %s", recorded.number, assignment.id)
-        return {"attempt": attempt_json(recorded), "result": shown.model_dump(mode="json", exclude_none=True),
+        return {"attempt": attempt_json(policy.standings(terms, attempts)[-1]),
+                "result": shown.model_dump(mode="json", exclude_none=True),
                 "attempts_left": policy.attempts_left(terms, attempts, recorded.at),
                 "next_attempt_at": policy.iso(policy.next_attempt_at(terms, attempts, recorded.at)),
                 "report": self.report_titles(assignment_id)}
+
+    @staticmethod
+    def _readable(student: StudentRecord, rubric: LoadedRubric, body: bytes) -> tuple[Submission, list[str]]:
+        """The file as a submission of this student for this assignment, or its error (422, 403)."""
+        try:
+            submission, warnings = parse_submission(load_yaml_bytes(body, FILE_NAME, SubmissionError), FILE_NAME)
+            if submission.student.id != student.id:
+                raise ServiceError(403, f"this file is for student `{submission.student.id}`, but the token is "
+                                        f"`{student.id}`'s", f'write `student: {{id: "{student.id}"}}` in the file')
+            check_assignment(submission, rubric, FILE_NAME)
+        except GraderError as exc:
+            raise ServiceError(422, str(exc).split("\n  fix: ")[0], exc.hint or
+                               "fix the file and submit again; no attempt was used") from None
+        return submission, warnings
 
     def report_titles(self, assignment_id: str) -> dict[str, Any]:
         """What a client needs to render the Result as `grade FILE` does: the assignment's and questions' titles."""
@@ -227,7 +251,7 @@ class Service:
 
     # --- helpers -------------------------------------------------------------------------------------
     def _assignment(self, assignment_id: str) -> AssignmentConfig:
-        assignment = self.course.assignments.get(assignment_id)
+        assignment = self.course.assignments.get(assignment_id) if ASSIGNMENT_ID.match(assignment_id) else None
         if assignment is None:
             raise ServiceError(404, f"the course has no assignment `{assignment_id[:64]}`",
                                "list the assignments with GET /api/v1/assignments (or `grade` on the web page)")
@@ -238,6 +262,15 @@ class Service:
                                 self.storage.extension(student.id, assignment_id))
 
 
-def attempt_json(attempt: policy.RecordedAttempt) -> dict[str, Any]:
-    return {"number": attempt.number, "at": policy.iso(attempt.at), "counted": attempt.counted, "late": attempt.late}
+def attempt_json(standing: policy.Standing) -> dict[str, Any]:
+    return {"number": standing.attempt.number, "at": policy.iso(standing.attempt.at), "counted": standing.counted,
+            "late": standing.late}
+
+
+def describe_bytes(count: int) -> str:
+    """A size as people read it: 2 MiB, 40 KiB, 512 bytes."""
+    for unit, size in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if count >= size:
+            return f"{count / size:g} {unit}" if count % size else f"{count // size} {unit}"
+    return f"{count} bytes"
 

@@ -14,6 +14,12 @@ Durability: a recorded attempt is flushed to disk before its 201 is sent (surviv
 server, the database or the machine). A received file's own commit is not waited for on disk (that
 halves the disk flushes per attempt): it survives any crash of the server process at once, and a
 power cut once the next flushed commit, normally its own attempt's, is through.
+
+Privacy: a new SQLite database is created 0600 (its -wal and -shm take its mode), and sessions are
+rows here, found by the hash of the random cookie: a copy of the database signs nobody in.
+Storage a student can run up is bounded here too, inside the write that stores the file: an
+overall per-student limit, and a daily allowance for refused files past which a refused file's
+bytes are dropped (the row, its size and its error stay, so the TA sees the count).
 """
 
 from __future__ import annotations
@@ -29,65 +35,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import (Boolean, Column, Connection, Engine, Float, ForeignKey, Integer, LargeBinary, MetaData,
-                        String, Table, Text, TypeDecorator, UniqueConstraint, create_engine, event, func, inspect,
-                        select, text, update)
+from sqlalchemy import Connection, Engine, create_engine, event, func, inspect, select, text, update
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from grader.errors import UsageError
+from grader.serve.db_schema import (MIGRATIONS, SCHEMA_VERSION, extensions, files, meta, metadata, sessions,
+                                    students)
 from grader.serve.errors import ServiceError
+from grader.serve.permissions import create_private
 from grader.serve.policy import Extension, RecordedAttempt
 
-SCHEMA_VERSION = 1
 DEFAULT_DB_NAME = "grade.db"
 BUSY_TIMEOUT_SECONDS = 30  # SQLite: how long a writer waits for the lock before giving up
 POOL_SIZE = 40  # kept open: one per request thread of FastAPI's pool (connections past it are opened and closed)
 POOL_OVERFLOW = 5  # 2 processes x 45 stay under PostgreSQL's default 100 connections
 POOL_RECYCLE_SECONDS = 1800  # PostgreSQL: reconnect now and then instead of pinging before every use
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {}  # version N -> the step that makes it N + 1
-
-
-class UTCDateTime(TypeDecorator):
-    """Aware UTC datetimes stored as fixed-width ISO text, so they sort and read the same on both databases."""
-
-    impl = String(32)
-    cache_ok = True
-
-    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> str | None:
-        return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00") if value else None
-
-    def process_result_value(self, value: str | None, dialect: Any) -> dt.datetime | None:
-        return dt.datetime.fromisoformat(value) if value else None
-
-
-metadata = MetaData()
-meta = Table("meta", metadata, Column("key", String(64), primary_key=True), Column("value", Text, nullable=False))
-students = Table(
-    "students", metadata,
-    Column("id", String(64), primary_key=True),
-    Column("name", Text), Column("email", Text),
-    Column("token_hash", String(64), unique=True), Column("token_issued_at", UTCDateTime))
-files = Table(
-    "files", metadata,  # every file received, verbatim; the graded ones carry an attempt number
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("student_id", String(64), ForeignKey("students.id"), nullable=False, index=True),
-    Column("assignment_id", String(64), nullable=False),
-    Column("received_at", UTCDateTime, nullable=False),
-    Column("sha256", String(64), nullable=False),
-    Column("body", LargeBinary, nullable=False),
-    Column("outcome", String(16), nullable=False),  # received | graded | refused
-    Column("status", Integer), Column("message", Text),
-    Column("attempt", Integer), Column("graded_at", UTCDateTime), Column("late", Boolean),
-    Column("score", Float), Column("max_score", Float),
-    Column("result", Text),  # the Result JSON as graded (before the feedback policy trims it)
-    UniqueConstraint("student_id", "assignment_id", "attempt", name="one_number_per_attempt"))
-extensions = Table(
-    "extensions", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("student_id", String(64), ForeignKey("students.id"), nullable=False),
-    Column("assignment_id", String(64), nullable=False),
-    Column("due", UTCDateTime), Column("attempts", Integer),
-    Column("granted_by", Text, nullable=False), Column("granted_at", UTCDateTime, nullable=False))
+SESSION_TOUCH = dt.timedelta(seconds=60)  # a session's last-seen time is written at most this often
+REFUSED_WINDOW = dt.timedelta(hours=24)  # the refused-files allowance counts the last 24 hours
 
 
 @dataclass(frozen=True)
@@ -107,6 +72,14 @@ class StoredAttempt:
     sha256: str
     body: bytes
     result: str
+    late_when_recorded: bool
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    student_id: str
+    created_at: dt.datetime
+    last_seen_at: dt.datetime
 
 
 # The policy's verdict inside the transaction: (a refusal or None, the attempt's time, whether it is late).
@@ -128,7 +101,16 @@ def database_url(db: str | None, course_folder: Path) -> str:
                      hint="give a SQLite file path, sqlite:///PATH, or postgresql://USER:PASSWORD@HOST/DB")
 
 
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL (None for an in-memory database)."""
+    database = make_url(url).database
+    return Path(database) if database and database != ":memory:" else None
+
+
 def _sqlite_engine(url: str) -> Engine:
+    path = sqlite_path(url)
+    if path is not None and path.parent.is_dir():
+        create_private(path)  # before SQLite makes it with the umask's mode; -wal and -shm follow its mode
     engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
                            pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
 
@@ -206,7 +188,14 @@ class Storage:
             if "meta" not in tables:
                 raise UsageError("this database was not made by `grade serve` (it has no `meta` table)",
                                  path=self.display_url, hint="give --db a new or a course's own database")
-            version = int(connection.scalar(select(meta.c.value).where(meta.c.key == "schema_version")) or 0)
+            recorded = connection.scalar(select(meta.c.value).where(meta.c.key == "schema_version"))
+            try:
+                version = int(str(recorded).strip())
+            except ValueError:
+                raise UsageError(f"this database's schema version is damaged (`{str(recorded)[:40]}` is not a "
+                                 "number)", path=self.display_url,
+                                 hint="restore the database from a backup; if you edited the `meta` table, put "
+                                      f"back schema_version {SCHEMA_VERSION} (or the version it had)") from None
             if version > SCHEMA_VERSION:
                 raise UsageError(f"this database has schema version {version}, newer than this grade's "
                                  f"{SCHEMA_VERSION}", path=self.display_url,
@@ -247,46 +236,117 @@ class Storage:
         return StudentRecord(row.id, row.name, row.email, row.token_hash is not None) if row else None
 
     def save_tokens(self, issued: list[tuple[str, str | None, str | None, str]], now: dt.datetime) -> None:
-        """(id, name, email, token hash) for new students and reissued tokens, in one transaction."""
+        """(id, name, email, token hash) for new students and reissued tokens, in one transaction. A reissued
+        token ends the student's sessions: whoever signed in with the old one is signed out."""
         with self._write() as connection:
             for student_id, name, email, token_hash in issued:
                 exists = connection.scalar(select(func.count()).where(students.c.id == student_id))
                 values = {"token_hash": token_hash, "token_issued_at": now}
                 if exists:
                     connection.execute(update(students).where(students.c.id == student_id).values(**values))
+                    self._end_sessions(connection, student_id, now, "token reissued")
                 else:
                     connection.execute(students.insert().values(id=student_id, name=name, email=email, **values))
 
+    # --- sessions --------------------------------------------------------------------------------------
+    def start_session(self, id_hash: str, student_id: str, now: dt.datetime) -> None:
+        with self._write() as connection:
+            connection.execute(sessions.insert().values(id_hash=id_hash, student_id=student_id, created_at=now,
+                                                        last_seen_at=now))
+
+    def session_student(self, id_hash: str, now: dt.datetime, *, idle: dt.timedelta,
+                        lifetime: dt.timedelta) -> StudentRecord | None:
+        """The student of an open session that has been neither idle for `idle` nor open for `lifetime`;
+        a session past either is ended. Seeing it counts as activity."""
+        with self.engine.connect() as connection:
+            row = connection.execute(select(sessions, students.c.name, students.c.email)
+                                     .join(students, students.c.id == sessions.c.student_id)
+                                     .where(sessions.c.id_hash == id_hash, sessions.c.ended_at.is_(None))).first()
+        if row is None:
+            return None
+        why = ("expired" if now - row.created_at > lifetime else "idle" if now - row.last_seen_at > idle else None)
+        if why is not None:
+            self.end_session(id_hash, now, why)
+            return None
+        if now - row.last_seen_at > SESSION_TOUCH:
+            with self._write(flush=False) as connection:
+                connection.execute(update(sessions).where(sessions.c.id_hash == id_hash).values(last_seen_at=now))
+        return StudentRecord(row.student_id, row.name, row.email, True)
+
+    def end_session(self, id_hash: str, now: dt.datetime, why: str) -> None:
+        with self._write() as connection:
+            connection.execute(update(sessions).where(sessions.c.id_hash == id_hash, sessions.c.ended_at.is_(None))
+                               .values(ended_at=now, ended_why=why))
+
+    def end_sessions(self, student_id: str, now: dt.datetime, why: str) -> int:
+        """End every open session of one student; how many there were."""
+        with self._write() as connection:
+            return self._end_sessions(connection, student_id, now, why)
+
+    @staticmethod
+    def _end_sessions(connection: Connection, student_id: str, now: dt.datetime, why: str) -> int:
+        return connection.execute(update(sessions).where(sessions.c.student_id == student_id,
+                                                         sessions.c.ended_at.is_(None))
+                                  .values(ended_at=now, ended_why=why)).rowcount
+
+    def open_sessions(self) -> list[SessionRecord]:
+        """Sessions not ended (some may be past their idle time or lifetime, and end when next seen)."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(sessions).where(sessions.c.ended_at.is_(None))
+                                      .order_by(sessions.c.student_id, sessions.c.created_at)).all()
+        return [SessionRecord(row.student_id, row.created_at, row.last_seen_at) for row in rows]
+
     # --- files and attempts --------------------------------------------------------------------------
-    def record_received(self, student_id: str, assignment_id: str, body: bytes, at: dt.datetime) -> int:
-        """Store a file verbatim, before anything else is done with it; its id. Not flushed to disk by
-        itself: the attempt it becomes is, and so is every later flushed commit."""
-        with self._write(flush=False) as connection:
+    def record_received(self, student_id: str, assignment_id: str, body: bytes, at: dt.datetime, *,
+                        limit: int | None) -> int | None:
+        """Store a file verbatim, before anything else is done with it; its id, or None when the student's
+        files would pass `limit` bytes in all (then nothing is stored). Not flushed to disk by itself: the
+        attempt it becomes is, and so is every later flushed commit."""
+        with self._write(f"{student_id}\0files", flush=False) as connection:
+            if limit is not None:
+                kept = connection.scalar(select(func.coalesce(func.sum(files.c.size), 0))
+                                         .where(files.c.student_id == student_id, files.c.kept.is_(True)))
+                if int(kept) + len(body) > limit:
+                    return None
             return connection.execute(files.insert().values(
                 student_id=student_id, assignment_id=assignment_id, received_at=at,
-                sha256=hashlib.sha256(body).hexdigest(), body=body, outcome="received")).inserted_primary_key[0]
+                sha256=hashlib.sha256(body).hexdigest(), body=body, outcome="received", size=len(body),
+                kept=True)).inserted_primary_key[0]
 
-    def mark_refused(self, file_id: int, refusal: ServiceError) -> None:
+    def mark_refused(self, file_id: int, refusal: ServiceError, *, allowance: int) -> None:
+        """Record a refusal; the file's bytes stay only while the student's refused files of the last 24
+        hours, this one included, are within `allowance` bytes."""
         with self._write() as connection:
-            connection.execute(update(files).where(files.c.id == file_id).values(
-                outcome="refused", status=refusal.status, message=refusal.message[:2000]))
+            self._refuse(connection, file_id, refusal, allowance)
+
+    @staticmethod
+    def _refuse(connection: Connection, file_id: int, refusal: ServiceError, allowance: int) -> None:
+        row = connection.execute(select(files.c.student_id, files.c.received_at, files.c.size)
+                                 .where(files.c.id == file_id)).one()
+        earlier = connection.scalar(select(func.coalesce(func.sum(files.c.size), 0)).where(
+            files.c.student_id == row.student_id, files.c.outcome == "refused", files.c.kept.is_(True),
+            files.c.received_at > row.received_at - REFUSED_WINDOW, files.c.id != file_id))
+        values: dict[str, Any] = {"outcome": "refused", "status": refusal.status, "message": refusal.message[:2000]}
+        if int(earlier) + (row.size or 0) > allowance:
+            values.update(body=b"", kept=False)
+        connection.execute(update(files).where(files.c.id == file_id).values(**values))
 
     def record_attempt(self, file_id: int, student_id: str, assignment_id: str, result_json: str,
-                       score: float, max_score: float, decide: Decide) -> list[RecordedAttempt] | ServiceError:
+                       score: float, max_score: float, decide: Decide, *,
+                       allowance: int) -> list[RecordedAttempt] | ServiceError:
         """Under the student's lock: decide with the attempts so far; number and record it (returning all the
-        student's attempts, the new one last), or refuse it."""
+        student's attempts, the new one last), or refuse it (its bytes kept within `allowance`, as above)."""
         with self._write(f"{student_id}\0{assignment_id}") as connection:
             recorded = self._attempts(connection, student_id, assignment_id)
             refusal, now, late = decide(recorded)
             if refusal is not None:
-                connection.execute(update(files).where(files.c.id == file_id).values(
-                    outcome="refused", status=refusal.status, message=refusal.message[:2000]))
+                self._refuse(connection, file_id, refusal, allowance)
                 return refusal
             number = max((attempt.number for attempt in recorded), default=0) + 1
             connection.execute(update(files).where(files.c.id == file_id).values(
                 outcome="graded", status=201, attempt=number, late=late, score=score, max_score=max_score,
                 result=result_json, graded_at=now))
-            return [*recorded, RecordedAttempt(number=number, at=now, late=late, score=score, max_score=max_score)]
+            return [*recorded, RecordedAttempt(number=number, at=now, score=score, max_score=max_score)]
 
     def attempts(self, student_id: str, assignment_id: str) -> list[RecordedAttempt]:
         with self.engine.connect() as connection:
@@ -301,10 +361,10 @@ class Storage:
     @staticmethod
     def _attempts(connection: Connection, student_id: str, assignment_id: str) -> list[RecordedAttempt]:
         rows = connection.execute(
-            select(files.c.attempt, files.c.graded_at, files.c.late, files.c.score, files.c.max_score)
+            select(files.c.attempt, files.c.graded_at, files.c.score, files.c.max_score)
             .where(files.c.student_id == student_id, files.c.assignment_id == assignment_id,
                    files.c.attempt.is_not(None)).order_by(files.c.attempt)).all()
-        return [RecordedAttempt(row.attempt, row.graded_at, bool(row.late), row.score, row.max_score) for row in rows]
+        return [RecordedAttempt(row.attempt, row.graded_at, row.score, row.max_score) for row in rows]
 
     def attempt_result(self, student_id: str, assignment_id: str, number: int) -> str | None:
         """The recorded Result JSON of one of the student's attempts."""
@@ -318,9 +378,8 @@ class Storage:
             rows = connection.execute(select(files).where(files.c.assignment_id == assignment_id,
                                                           files.c.attempt.is_not(None))
                                       .order_by(files.c.student_id, files.c.attempt)).all()
-        return [StoredAttempt(row.student_id, RecordedAttempt(row.attempt, row.graded_at, bool(row.late), row.score,
-                                                              row.max_score), row.sha256, row.body, row.result)
-                for row in rows]
+        return [StoredAttempt(row.student_id, RecordedAttempt(row.attempt, row.graded_at, row.score, row.max_score),
+                              row.sha256, row.body, row.result, bool(row.late)) for row in rows]
 
     def count_files(self, assignment_id: str | None = None, outcome: str | None = None) -> int:
         query = select(func.count()).select_from(files)
@@ -330,6 +389,21 @@ class Storage:
             query = query.where(files.c.outcome == outcome)
         with self.engine.connect() as connection:
             return int(connection.scalar(query))
+
+    def dropped_files(self, assignment_id: str) -> dict[str, int]:
+        """Per student, the refused files whose bytes were not kept (past the daily allowance)."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(files.c.student_id, func.count()).where(
+                files.c.assignment_id == assignment_id, files.c.kept.is_(False))
+                .group_by(files.c.student_id).order_by(files.c.student_id)).all()
+        return {student_id: count for student_id, count in rows}
+
+    def extensions_of(self, assignment_id: str) -> dict[str, Extension]:
+        """Every student's extension of one assignment (students without one are left out)."""
+        with self.engine.connect() as connection:
+            granted = connection.execute(select(extensions.c.student_id).where(
+                extensions.c.assignment_id == assignment_id).distinct()).scalars().all()
+            return {student_id: self._extension(connection, student_id, assignment_id) for student_id in granted}
 
     # --- extensions ----------------------------------------------------------------------------------
     def add_extension(self, student_id: str, assignment_id: str, due: dt.datetime | None, attempts: int | None,

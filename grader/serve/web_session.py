@@ -1,24 +1,32 @@
-"""The web page's sign-in session and its CSRF tokens: signed with the course's secret, nothing stored.
+"""The web page's sign-in sessions, kept on the server, and its CSRF tokens.
 
-A session cookie holds the hash of the token the student signed in with (never the token) and the
-time of sign-in, signed (HMAC-SHA256) with the secret kept in the course's database: every server
-process and every restart accepts it, nobody without the secret can make one, and it ends after
-SESSION_LIFETIME or as soon as the token is reissued (`grade tokens --reissue`). Each form carries a CSRF token derived from the cookie it
-belongs to (the session's, or before sign-in a random pre-session cookie's); a POST whose token
-does not match its cookie is refused. SameSite on the cookie is a second line, not the only one.
+Signing in makes a session: a random id in the browser's cookie, and in the database only its
+SHA-256 with the student, the time and the last time it was seen. A session ends on sign-out, when
+the student's token is reissued, after IDLE_TIMEOUT without a visit, after SESSION_LIFETIME in any
+case, and by `grade sessions COURSE --end STUDENT`. Nothing in a copy of the database is enough to
+sign anyone in: it holds hashes of tokens and session ids, never what a browser presents.
+
+Each form carries a CSRF token derived from the cookie it belongs to (the session's, or before
+sign-in a random pre-session cookie's) and the course's secret; a POST whose token does not match
+its cookie is refused. SameSite on the cookie is a second line, not the only one.
 """
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import hmac
 import secrets
 
+from grader.serve.storage import Storage, StudentRecord
+
 SESSION_COOKIE = "grade_session"
 LOGIN_COOKIE = "grade_login"  # the pre-session cookie that the sign-in form's CSRF token is bound to
 SESSION_LIFETIME = 12 * 3600  # seconds: a working day; then the student signs in again
+IDLE_TIMEOUT = 2 * 3600  # seconds without a visit after which a session ends (a student who left the library)
 LOGIN_LIFETIME = 3600  # seconds a sign-in form stays valid
+MAX_COOKIE_CHARS = 128
 
 
 def _signature(secret: bytes, purpose: str, value: str) -> str:
@@ -26,24 +34,28 @@ def _signature(secret: bytes, purpose: str, value: str) -> str:
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
-def new_session(secret: bytes, token_hash: str, now: float) -> str:
-    """The cookie value for a student who signed in at `now` (seconds since the epoch) with the token of
-    `token_hash`. The session names the token, not the student: reissuing the token ends it."""
-    payload = f"{token_hash}.{int(now)}"
-    return f"{payload}.{_signature(secret, 'session', payload)}"
+def _id_hash(cookie: str) -> str:
+    return hashlib.sha256(cookie.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def session_token_hash(secret: bytes, cookie: str | None, now: float) -> str | None:
-    """The token hash of a valid, unexpired session cookie; None for anything else."""
-    if not cookie or len(cookie) > 256:
+def start_session(storage: Storage, student: StudentRecord, now: dt.datetime) -> str:
+    """A new session for `student`; the cookie value (shown to the browser only)."""
+    cookie = secrets.token_urlsafe(32)
+    storage.start_session(_id_hash(cookie), student.id, now)
+    return cookie
+
+
+def session_student(storage: Storage, cookie: str | None, now: dt.datetime) -> StudentRecord | None:
+    """The student of an open session, or None for anything else."""
+    if not cookie or len(cookie) > MAX_COOKIE_CHARS:
         return None
-    payload, _, signature = cookie.rpartition(".")
-    if not hmac.compare_digest(signature.encode(), _signature(secret, "session", payload).encode()):
-        return None
-    token_hash, _, issued = payload.partition(".")
-    if not issued.isdigit() or not 0 <= now - int(issued) <= SESSION_LIFETIME:
-        return None
-    return token_hash
+    return storage.session_student(_id_hash(cookie), now, idle=dt.timedelta(seconds=IDLE_TIMEOUT),
+                                   lifetime=dt.timedelta(seconds=SESSION_LIFETIME))
+
+
+def end_session(storage: Storage, cookie: str | None, now: dt.datetime, why: str = "signed out") -> None:
+    if cookie and len(cookie) <= MAX_COOKIE_CHARS:
+        storage.end_session(_id_hash(cookie), now, why)
 
 
 def new_login_cookie() -> str:

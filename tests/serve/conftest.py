@@ -40,6 +40,18 @@ def key_never_shown(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 @pytest.fixture
+def busy_port() -> Iterator[int]:
+    """A port something already listens on: a `grade serve` test that gets past its checks fails to bind
+    there at once instead of serving forever."""
+    import socket
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        yield listener.getsockname()[1]
+
+
+@pytest.fixture
 def clock() -> Clock:
     return Clock()
 

@@ -134,13 +134,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(app: Any, port: int | None = None) -> Iterator[str]:
-    """Serve `app` with uvicorn on 127.0.0.1 in a thread; yields the base URL; stops on exit."""
+def live_server(app: Any, port: int | None = None, limits: Any = None) -> Iterator[str]:
+    """Serve `app` with uvicorn on 127.0.0.1 in a thread, with `grade serve`'s own settings (and connection
+    `limits` when given); yields the base URL; stops on exit."""
     import uvicorn
 
+    from grader.serve.server import DEFAULT_LIMITS, uvicorn_config
+
     port = port or free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False,
-                                          lifespan="on"))
+    server = uvicorn.Server(uvicorn_config(app, "127.0.0.1", port, limits or DEFAULT_LIMITS))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

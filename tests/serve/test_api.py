@@ -144,10 +144,6 @@ def test_422_a_file_that_cannot_be_graded_uses_no_attempt(client, tokens, body, 
     assert client.get(ATTEMPTS, headers=bearer(tokens["s1002"])).json() == {"attempts": []}
 
 
-def test_422_for_a_bad_path_parameter(client, tokens):
-    assert_error(client.get(f"{ATTEMPTS}/first", headers=bearer(tokens["s1002"])), 422)
-
-
 # --- 429 -------------------------------------------------------------------------------------------
 def test_429_when_the_attempts_are_used_up(client, tokens):
     charles = bearer(tokens["s1002"])
@@ -182,9 +178,10 @@ def test_429_after_repeated_unknown_tokens_from_one_address(course_dir, tokens, 
     with TestClient(make_app(course_dir, failures_per_minute=3)) as client:
         for _ in range(3):
             assert_error(client.get("/api/v1/assignments", headers=bearer("guess")), 401)
-        response = client.get("/api/v1/assignments", headers=bearer(tokens["s1002"]))
-        assert_error(response, 429, "too many")  # not even a right token is checked while slowed down
+        response = client.get("/api/v1/assignments", headers=bearer("guess"))
+        assert_error(response, 429, "too many")
         assert 1 <= int(response.headers["Retry-After"]) <= 60
+        assert client.get("/api/v1/assignments", headers=bearer(tokens["s1002"])).status_code == 200
 
 
 # --- 503 -------------------------------------------------------------------------------------------

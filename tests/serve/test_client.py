@@ -88,10 +88,13 @@ def test_a_missing_rubric_points_to_the_course_server(tmp_path, capsys, monkeypa
     assert "--server URL" in capsys.readouterr().err
 
 
-def test_a_plain_http_address_off_this_machine_gets_a_warning(capsys):
+def test_a_plain_http_address_off_this_machine_is_refused_unless_insecure_http(capsys):
     from grader.client import server_url
+    from grader.errors import UsageError
 
-    assert server_url("http://grade.example.edu/") == "http://grade.example.edu"
+    with pytest.raises(UsageError, match="not an https:// address"):
+        server_url("http://grade.example.edu/")
+    assert server_url("http://grade.example.edu/", insecure_http=True) == "http://grade.example.edu"
     assert "not an https:// address" in capsys.readouterr().err
     assert server_url("https://grade.example.edu") == "https://grade.example.edu"
     assert server_url("http://127.0.0.1:8000") == "http://127.0.0.1:8000"

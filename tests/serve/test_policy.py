@@ -9,8 +9,8 @@ import pytest
 from grader.results import QuestionResult, Result, StudentInfo
 from grader.serve.course import AssignmentConfig
 from grader.serve.policy import (HIDDEN_FEEDBACK, Extension, RecordedAttempt, attempt_refusal, attempts_left,
-                                 counted_attempt, iso, next_attempt_at, reveals, shown_result, terms_for,
-                                 window_refusal)
+                                 counted_attempt, iso, next_attempt_at, reveals, shown_result, standings, terms_for,
+                                 used, window_refusal)
 
 NOON = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.timezone.utc)
 DUE = dt.datetime(2026, 12, 1, 0, 0, tzinfo=dt.timezone.utc)
@@ -20,9 +20,8 @@ def assignment(**policy) -> AssignmentConfig:
     return AssignmentConfig(id="hw", rubric="hw.yaml", **policy)
 
 
-def attempt(number: int, minutes_ago: float, score: float = 10.0, late: bool = False) -> RecordedAttempt:
-    return RecordedAttempt(number=number, at=NOON - dt.timedelta(minutes=minutes_ago), late=late, score=score,
-                           max_score=36.0)
+def attempt(number: int, minutes_ago: float, score: float = 10.0) -> RecordedAttempt:
+    return RecordedAttempt(number=number, at=NOON - dt.timedelta(minutes=minutes_ago), score=score, max_score=36.0)
 
 
 # --- the window ------------------------------------------------------------------------------------
@@ -58,9 +57,23 @@ def test_the_attempt_limit(limit, used, refused):
 
 def test_late_attempts_do_not_use_the_limit():
     terms = terms_for(assignment(attempts=1, due=NOON - dt.timedelta(hours=1)))
-    recorded = [attempt(1, 120), attempt(2, 10, late=True)]
+    recorded = [attempt(1, 120), attempt(2, 10)]  # the second is after the due date
     assert attempt_refusal(terms, recorded, NOON) is None
     assert attempts_left(terms, recorded, NOON) is None  # after the due date: unlimited late checks
+    assert [(s.late, s.counted) for s in standings(terms, recorded)] == [(False, True), (True, False)]
+
+
+def test_lateness_follows_the_current_due_date_not_the_one_when_it_was_made():
+    late_then = assignment(attempts=2, due=NOON - dt.timedelta(hours=3))
+    recorded = [attempt(1, 120), attempt(2, 60), attempt(3, 30)]  # all three after the first due date
+    assert [s.counted for s in standings(terms_for(late_then), recorded)] == [False, False, False]
+    extended = terms_for(late_then, Extension(due=NOON))
+    assert [(s.late, s.counted) for s in standings(extended, recorded)] == [(False, True), (False, True),
+                                                                            (False, False)]  # over the limit
+    assert used(extended, recorded) == 3 and attempts_left(extended, recorded, NOON) == 0
+    assert counted_attempt(extended, recorded).number == 1
+    more = terms_for(late_then, Extension(due=NOON, attempts=3))
+    assert [s.counted for s in standings(more, recorded)] == [True, True, True]
 
 
 def test_an_extension_raises_the_limit():
@@ -87,12 +100,14 @@ def test_without_a_due_date_used_up_means_ask_for_more():
 @pytest.mark.parametrize("score, expected", [("best", 2), ("last", 4)])
 def test_best_or_last_of_the_counted_attempts(score, expected):
     recorded = [attempt(1, 40, 10), attempt(2, 30, 30), attempt(3, 20, 30), attempt(4, 10, 5),
-                attempt(5, 1, 36, late=True)]
-    assert counted_attempt(terms_for(assignment(score=score)), recorded).number == expected
+                attempt(5, 1, 36)]  # the last one is late
+    terms = terms_for(assignment(score=score, due=NOON - dt.timedelta(minutes=5)))
+    assert counted_attempt(terms, recorded).number == expected
 
 
 def test_no_counted_attempt():
-    assert counted_attempt(terms_for(assignment()), [attempt(1, 1, 36, late=True)]) is None
+    late = terms_for(assignment(due=NOON - dt.timedelta(minutes=5)))
+    assert counted_attempt(late, [attempt(1, 1, 36)]) is None
 
 
 # --- what the student sees -------------------------------------------------------------------------

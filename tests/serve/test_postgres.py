@@ -95,3 +95,43 @@ def test_the_schema_version_is_checked_on_postgres_too(postgres_url, tmp_path):
         connection.execute("UPDATE meta SET value = %s WHERE key = 'schema_version'", (str(SCHEMA_VERSION + 1),))
     with pytest.raises(UsageError, match="newer than this grade's"):
         open_storage(postgres_url, tmp_path)
+
+
+def test_sessions_limits_and_the_upgrade_from_version_1_on_postgresql(course_dir, issue_tokens, postgres_url):
+    """The SQL that differs between the two databases: booleans, sizes of bytea, the schema upgrade."""
+    import datetime as dt
+
+    import psycopg
+
+    from grader.serve.errors import ServiceError
+    from grader.serve.storage import open_storage
+
+    issue_tokens(course_dir, postgres_url)
+    now = dt.datetime(2026, 11, 25, 12, tzinfo=dt.timezone.utc)
+    storage = open_storage(postgres_url, course_dir)
+    try:
+        first = storage.record_received("s1002", ASSIGNMENT, b"x" * 3000, now, limit=None)
+        storage.mark_refused(first, ServiceError(422, "not YAML"), allowance=4000)
+        second = storage.record_received("s1002", ASSIGNMENT, b"y" * 3000, now, limit=None)
+        storage.mark_refused(second, ServiceError(422, "not YAML"), allowance=4000)  # past the allowance
+        assert storage.dropped_files(ASSIGNMENT) == {"s1002": 1}
+        assert storage.record_received("s1002", ASSIGNMENT, b"z" * 2000, now, limit=4000) is None
+        storage.start_session("a" * 64, "s1002", now)
+        idle, lifetime = dt.timedelta(hours=2), dt.timedelta(hours=12)
+        assert storage.session_student("a" * 64, now, idle=idle, lifetime=lifetime).id == "s1002"
+        assert storage.end_sessions("s1002", now, "test") == 1
+        assert storage.session_student("a" * 64, now, idle=idle, lifetime=lifetime) is None
+    finally:
+        storage.close()
+    with psycopg.connect(postgres_url, autocommit=True) as connection:
+        for statement in ("ALTER TABLE files DROP COLUMN size", "ALTER TABLE files DROP COLUMN kept",
+                          "DROP TABLE sessions", "UPDATE meta SET value = '1' WHERE key = 'schema_version'"):
+            connection.execute(statement)
+    upgraded = open_storage(postgres_url, course_dir)
+    try:
+        assert upgraded.schema_version() == 2 and upgraded.count_files() == 2
+        assert upgraded.dropped_files(ASSIGNMENT) == {}  # version 1 kept every file: the upgrade says so
+    finally:
+        upgraded.close()
+    with psycopg.connect(postgres_url) as connection:
+        assert sorted(connection.execute("SELECT size FROM files").fetchall()) == [(0,), (3000,)]

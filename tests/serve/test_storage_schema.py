@@ -85,3 +85,42 @@ def test_an_unknown_database_kind_is_a_message(tmp_path):
     with pytest.raises(UsageError, match="mysql"):
         database_url("mysql://x/y", tmp_path)
 
+
+
+def _downgrade_to_version_1(run_sql) -> None:
+    """What a database made by version 1 of the schema looked like: no sizes, no sessions table."""
+    for statement in ("ALTER TABLE files DROP COLUMN size", "ALTER TABLE files DROP COLUMN kept",
+                      "DROP TABLE sessions", "UPDATE meta SET value = '1' WHERE key = 'schema_version'"):
+        run_sql(statement)
+
+
+def test_a_version_1_database_gains_sizes_and_sessions_and_keeps_every_file(tmp_path):
+    import datetime as dt
+
+    now = dt.datetime(2026, 11, 25, 12, tzinfo=dt.timezone.utc)
+    storage = open_storage(None, tmp_path)
+    storage.save_tokens([("s1", "Ada", None, "0" * 64)], now)
+    file_id = storage.record_received("s1", "hw", b"assignment: hw\n", now, limit=None)
+    storage.close()
+    with sqlite3.connect(tmp_path / "grade.db") as connection:
+        _downgrade_to_version_1(connection.execute)
+    upgraded = open_storage(None, tmp_path)
+    try:
+        assert upgraded.schema_version() == SCHEMA_VERSION == 2
+        assert file_id is not None and upgraded.count_files() == 1
+        with sqlite3.connect(tmp_path / "grade.db") as connection:
+            assert connection.execute("SELECT size, kept, body FROM files").fetchall() == [(15, 1, b"assignment: hw\n")]
+        upgraded.start_session("f" * 64, "s1", now)
+        assert upgraded.open_sessions()[0].student_id == "s1"
+    finally:
+        upgraded.close()
+
+
+@pytest.mark.parametrize("value", ["two", "", "1.5"])
+def test_a_damaged_schema_version_is_a_message(tmp_path, value):
+    open_storage(None, tmp_path).close()
+    with sqlite3.connect(tmp_path / "grade.db") as connection:
+        connection.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (value,))
+    with pytest.raises(UsageError, match="schema version is damaged") as raised:
+        open_storage(None, tmp_path)
+    assert "backup" in str(raised.value)
