@@ -5,11 +5,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from grader.results import StudentInfo
 from grader.rubric import LoadedRubric
 
+CHECK_LOCALLY = "grade submit.yaml"
 
-def blank_submission(rubric: LoadedRubric) -> str:
-    """YAML text with every question as an empty answer and a comment saying what it wants."""
+
+def blank_submission(rubric: LoadedRubric, *, student: StudentInfo | None = None,
+                     check_with: str = f"then check them with: {CHECK_LOCALLY}") -> str:
+    """YAML text with every question as an empty answer and a comment saying what it wants; the student's
+    id, name and email filled in when given (the course service knows them)."""
+    who = student or StudentInfo(id="", name="", email="")
     tree: dict[str, Any] = {}
     for qid in rubric.questions:
         node = tree
@@ -19,10 +25,11 @@ def blank_submission(rubric: LoadedRubric) -> str:
         node.setdefault(parts[-1], {})
     lines = [
         f"# {rubric.rubric.title}",
-        "# Fill in your answers, then check them with: grade submit.yaml",
+        f"# Fill in your answers, {check_with}",
         "# Numbers may be written as 0.25, -0.5, 1/4, 2.5e-1 or 25%.",
         f"assignment: {rubric.id}",
-        'student: {id: "", name: "", email: ""}',
+        f"student: {{id: {json.dumps(who.id)}, name: {json.dumps(who.name or '', ensure_ascii=False)}, "
+        f"email: {json.dumps(who.email or '', ensure_ascii=False)}}}",
         "answers:",
     ]
     _write(tree, [], rubric, lines, indent=1)

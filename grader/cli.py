@@ -23,7 +23,7 @@ SCHEMAS = ("submission", "rubric")
 OVERVIEW = """\
 usage: grade SUBMISSION.yaml [--rubric FILE] [--format text|markdown|html|json] [--reveal] [-o FILE]
        grade key RUBRIC [--format text|json] [--student ID]
-       grade template RUBRIC
+       grade template RUBRIC      grade template --server URL --assignment ID
        grade schema submission|rubric
        grade validate RUBRIC
        grade new ASSIGNMENT_ID [--dir DIR] [--title TITLE]
@@ -125,6 +125,10 @@ def _note_default_numbers(rubric: LoadedRubric, student: str | None) -> None:
 
 
 def cmd_template(argv: Sequence[str]) -> int:
+    if "--assignment" in argv or any(arg.startswith("--assignment=") for arg in argv):
+        from grader.client import main_template  # a blank file with the student's id, from the course's server
+
+        return main_template(argv)
     from grader.blank import blank_submission
     from grader.rubric import load_rubric
 

@@ -268,6 +268,28 @@ def main_submit(argv: Sequence[str]) -> int:
     return EXIT_OK
 
 
+def main_template(argv: Sequence[str]) -> int:
+    """`grade template --server URL --assignment ID [-o FILE]`: a blank submit.yaml with your id filled in."""
+    parser = argparse.ArgumentParser(prog="grade template", description="Fetch a blank submit.yaml for one "
+                                     "assignment from the course's server, with your id filled in.")
+    parser.add_argument("--assignment", required=True, metavar="ID")
+    _add_connection_options(parser)
+    args = parser.parse_args(list(argv))
+    server, timeout = _connection(args)
+    if args.output and Path(args.output).exists():
+        raise UsageError("this file exists already; it may hold your answers", path=args.output,
+                         hint="choose a new file name for -o, or leave -o out to print the blank file")
+    assignment = urllib.parse.quote(args.assignment, safe="")
+    try:
+        body = call(f"{server}/api/v1/assignments/{assignment}/template", find_token(args.token),
+                    accept="application/yaml", timeout=timeout)
+    except (Unreachable, NotAService) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_UNREACHABLE
+    _print(body.decode("utf-8", "replace"), args, "text")
+    return EXIT_OK
+
+
 def main_sheet(argv: Sequence[str]) -> int:
     """`grade sheet --server URL --assignment ID [--format markdown|html] [-o FILE]`."""
     from grader.sheet import SHEET_FORMATS

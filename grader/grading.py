@@ -22,12 +22,14 @@ _BLANK_RESULT = QuestionResult(id="", score=0.0, max_score=0.0, status="missing"
 STORED_ANSWER_CHARS = 20_000  # an answer kept in a Result (results.jsonl, JSON); reports cut further
 
 
-def check_assignment(submission: Submission, rubric: LoadedRubric, path: str) -> None:
-    """A submission graded against another assignment's rubric is a file error, not a zero."""
+def check_assignment(submission: Submission, rubric: LoadedRubric, path: str, *, upload: bool = False) -> None:
+    """A submission graded against another assignment's rubric is a file error, not a zero. `upload`: the
+    student uploaded it (Gradescope), so the advice is theirs, not the command line's."""
     if submission.assignment != rubric.id:
         raise SubmissionError(f"this file is for assignment `{submission.assignment}`, but the rubric is for "
                               f"`{rubric.id}`", path=path, where="assignment",
-                              hint=f"write `assignment: {rubric.id}`, or grade it with the right --rubric")
+                              hint=f"write `assignment: {rubric.id}` in the file and upload it again" if upload
+                              else f"write `assignment: {rubric.id}`, or grade it with the right --rubric")
 
 
 def grade_submission(submission: Submission, rubric: LoadedRubric, *, warnings: list[str] | None = None,

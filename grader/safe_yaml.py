@@ -25,6 +25,7 @@ from grader.errors import GraderError
 from grader.safe_files import read_regular_file, shown
 
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+BLANK_FILE_HINT = "start from the blank file that `grade template RUBRIC` prints"  # the course service words its own
 MAX_BYTES = 1024 * 1024  # 1 MiB: a homework answer file is a few KiB; more is a mistake or an attack
 MAX_DEPTH = 32  # submit.yaml nests 4 or 5 levels; deeper input is not an answer sheet
 MAX_NODES = 20_000  # counted with aliases expanded: stops "billion laughs" long before it hurts
@@ -98,7 +99,7 @@ def _parse(data: bytes, name: str, error: type[GraderError], max_nodes: int, *, 
     if not text.strip():
         if entries:
             return []
-        raise error("the file is empty", path=name, hint="start from the blank file that `grade template RUBRIC` prints")
+        raise error("the file is empty", path=name, hint=BLANK_FILE_HINT)
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -106,7 +107,7 @@ def _parse(data: bytes, name: str, error: type[GraderError], max_nodes: int, *, 
             if entries:
                 return []
             raise error("the file holds only comments", path=name,
-                        hint="start from the blank file that `grade template RUBRIC` prints")
+                        hint=BLANK_FILE_HINT)
         if entries and not isinstance(node, yaml.SequenceNode):
             raise error("expected a list of entries (`- student: ...`), like review.yaml", path=name,
                         where=_where(node.start_mark))

@@ -32,25 +32,40 @@ def shows_default_numbers(rubric: LoadedRubric, student_id: str | None) -> bool:
     return student_id is None and bool(rubric.solver and rubric.solver.has_variants)
 
 
-def sheet_context(rubric: LoadedRubric, student_id: str | None) -> dict[str, Any]:
-    """What a sheet template sees: ids, title, the student's parameters and printable values."""
+def sheet_context(rubric: LoadedRubric, student_id: str | None, server: str | None = None) -> dict[str, Any]:
+    """What a sheet template sees: ids, title, the student's parameters and printable values, and how the
+    student starts and checks the answer file (`start_from`, `check_with`: the course service's way when the
+    sheet comes from its `server`)."""
     parameters = rubric.solver.parameters_for(student_id) if rubric.solver else rubric.rubric.parameters
     formatter = getattr(rubric.solver.module, "sheet_values", None) if rubric.solver else None
     values = formatter(parameters) if callable(formatter) else {}
     return {"assignment": rubric.id, "title": rubric.rubric.title, "student_id": student_id,
             "parameters": parameters, "values": values,
             "points": {qid: q.points for qid, q in rubric.questions.items()},
-            "total": rubric.rubric.max_score, "has_variants": bool(rubric.solver and rubric.solver.has_variants)}
+            "total": rubric.rubric.max_score, "has_variants": bool(rubric.solver and rubric.solver.has_variants),
+            **answer_file_hints(rubric.id, server)}
 
 
-def render_sheet(rubric: LoadedRubric, student_id: str | None, sheet_format: str = "markdown") -> str:
-    """The problem sheet for `student_id` (the rubric's own numbers when it has no variants)."""
+def answer_file_hints(assignment: str, server: str | None) -> dict[str, str]:
+    """Where a student gets a blank submit.yaml and how they check it, as Markdown for a sheet."""
+    if server is None:
+        return {"start_from": "start from `grade template`", "check_with": "`grade submit.yaml`"}
+    return {"start_from": f"download a blank one from the assignment's page, or `grade template --server {server} "
+                          f"--assignment {assignment}`",
+            "check_with": f"the assignment's page or `grade submit.yaml --server {server}`"}
+
+
+def render_sheet(rubric: LoadedRubric, student_id: str | None, sheet_format: str = "markdown", *,
+                 server: str | None = None) -> str:
+    """The problem sheet for `student_id` (the rubric's own numbers when it has no variants); `server`: the
+    course service's address, when it serves the sheet."""
     if student_id is not None and not STUDENT_ID_PATTERN.match(student_id):
         raise UsageError(f"`{student_id}` is not a student id (letters, digits and . _ - @ only)")
-    return render_any_sheet(rubric, student_id, sheet_format)
+    return render_any_sheet(rubric, student_id, sheet_format, server=server)
 
 
-def render_any_sheet(rubric: LoadedRubric, student_id: str | None, sheet_format: str = "markdown") -> str:
+def render_any_sheet(rubric: LoadedRubric, student_id: str | None, sheet_format: str = "markdown", *,
+                     server: str | None = None) -> str:
     """render_sheet for any student id a roster holds (the id only appears inside the document)."""
     if not rubric.rubric.sheet:
         raise UsageError(f"the rubric {rubric.path} names no `sheet:` template")
@@ -58,7 +73,7 @@ def render_any_sheet(rubric: LoadedRubric, student_id: str | None, sheet_format:
                                      undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     environment.filters["points"] = points
     try:
-        text = environment.get_template(rubric.rubric.sheet).render(**sheet_context(rubric, student_id))
+        text = environment.get_template(rubric.rubric.sheet).render(**sheet_context(rubric, student_id, server))
     except jinja2.TemplateNotFound:
         raise RubricError(f"the sheet template `{rubric.rubric.sheet}` is not beside the rubric",
                           path=str(rubric.path), where="sheet") from None

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from grader.errors import SubmissionError, did_you_mean
 from grader.results import StudentInfo
-from grader.safe_yaml import load_yaml_file
+from grader.safe_yaml import BLANK_FILE_HINT, load_yaml_file
 
 STUDENT_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")  # it names report files: no paths
 SCORE_WORDS = frozenset({"score", "scores", "points", "grade", "grades", "total", "max_score", "marks",
@@ -41,7 +41,7 @@ def parse_submission(data: Any, name: str) -> tuple[Submission, list[str]]:
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else "a single value"
         raise SubmissionError(f"the file holds {kind}, not a mapping with assignment, student and answers",
-                              path=name, hint="start from the blank file that `grade template RUBRIC` prints")
+                              path=name, hint=BLANK_FILE_HINT)
     warnings: list[str] = []
     for key in map(scalar_text, data):
         if key in TOP_LEVEL_KEYS:

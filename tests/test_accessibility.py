@@ -41,7 +41,7 @@ def engine_pages(folder: Path) -> dict[str, Path]:
 
 
 def service_pages(folder: Path) -> dict[str, Path]:
-    """Every page of the course service, as a signed-in student (and a stranger) sees it."""
+    """Every page of the course service, as a signed-in student (and a stranger) sees it, in every state."""
     pytest.importorskip("fastapi", reason="the course service needs the `serve` extra")
     sys.path.insert(0, str(Path(__file__).parent / "serve"))
     from fastapi.testclient import TestClient
@@ -49,28 +49,48 @@ def service_pages(folder: Path) -> dict[str, Path]:
     from serve_support import TYPICAL, read_tokens, write_course, write_roster
 
     from grader.cli import main
-
-    course = write_course(folder / "course", attempts=3, cooldown=60)
-    assert main(["tokens", str(course), "--roster", str(write_roster(folder / "roster.csv")),
-                 "-o", str(folder / "tokens.csv")]) == 0
-    token = read_tokens(folder / "tokens.csv")["s1002"]
     from grader.serve.app import create_app
 
+    def course_with(name: str, **policy: object) -> tuple[Path, str]:
+        course = write_course(folder / name, **policy)
+        assert main(["tokens", str(course), "--roster", str(write_roster(folder / "roster.csv")),
+                     "-o", str(folder / f"tokens-{name}.csv")]) == 0
+        return course, read_tokens(folder / f"tokens-{name}.csv")["s1002"]
+
+    def upload(client: TestClient, page: str) -> str:
+        return client.post("/assignments/hw-lstm-vae-gan/attempts", data={"csrf": csrf_of(page)},
+                           files={"file": ("submit.yaml", TYPICAL, "text/yaml")}).text
+
     shown: dict[str, str] = {}
+    course, token = course_with("course", attempts=1, cooldown=60)
     with TestClient(create_app(course)) as client:
         shown["service-sign-in"] = client.get("/").text
         shown["service-sign-in-refused"] = sign_in(client, "wrong-token").text
         shown["service-assignments-none"] = sign_in(client, token).text
         assignment = client.get("/assignments/hw-lstm-vae-gan").text
         shown["service-assignment"] = assignment
-        shown["service-feedback"] = client.post("/assignments/hw-lstm-vae-gan/attempts",
-                                                data={"csrf": csrf_of(assignment)},
-                                                files={"file": ("submit.yaml", TYPICAL, "text/yaml")}).text
         shown["service-assignment-refused"] = client.post("/assignments/hw-lstm-vae-gan/attempts",
                                                           data={"csrf": csrf_of(assignment), "text": "a: [b"}).text
+        shown["service-feedback"] = upload(client, assignment)
+        shown["service-assignment-used-up"] = client.get("/assignments/hw-lstm-vae-gan").text
         shown["service-assignments"] = client.get("/").text
         shown["service-sheet"] = client.get("/assignments/hw-lstm-vae-gan/sheet").text
         shown["service-not-found"] = client.get("/assignments/hw-nothing").text
+    course, token = course_with("cooldown", attempts=5, cooldown=600)
+    with TestClient(create_app(course)) as client:
+        sign_in(client, token)
+        upload(client, client.get("/assignments/hw-lstm-vae-gan").text)
+        shown["service-assignment-cooldown"] = client.get("/assignments/hw-lstm-vae-gan").text
+    for name, policy in {"not-open": {"opens": "2099-01-01T00:00:00Z"},
+                         "closed": {"due": "2020-01-01T00:00:00Z", "after_due": "closed"},
+                         "late": {"due": "2020-01-01T00:00:00-05:00", "attempts": 3}}.items():
+        course, token = course_with(name, **policy)
+        if name == "late":
+            assert main(["extend", str(course), "--student", "s1002", "--assignment", "hw-lstm-vae-gan",
+                         "--attempts", "5"]) == 0
+        with TestClient(create_app(course)) as client:
+            sign_in(client, token)
+            shown[f"service-assignment-{name}"] = client.get("/assignments/hw-lstm-vae-gan").text
     pages = {}
     for name, html in shown.items():
         pages[name] = folder / f"{name}.html"
@@ -128,7 +148,7 @@ def test_the_summary_histogram_has_its_numbers_in_a_table(pages):
 
 
 def test_tables_have_captions_and_row_headers(pages):
-    for name in ("report", "summary", "service-assignments", "service-assignment-refused", "service-feedback"):
+    for name in ("report", "summary", "service-assignments", "service-assignment-used-up", "service-feedback"):
         html = pages[name].read_text(encoding="utf-8")
         tables = html.count("<table")
         assert tables and html.count("<caption") == tables, name

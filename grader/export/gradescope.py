@@ -80,7 +80,7 @@ def grade_upload(root: Path, rubric_path: str | None = None) -> tuple[Result, Lo
     path = find_upload(root / "submission")
     submission, warnings = load_submission(path)
     rubric = load_rubric(rubric_path or find_rubric(submission.assignment, str(path)))
-    check_assignment(submission, rubric, str(path))
+    check_assignment(submission, rubric, str(path), upload=True)
     group = read_submitters(root / "submission_metadata.json")
     submission, mismatch = as_submitter(submission, group, bool(rubric.solver and rubric.solver.has_variants))
     if mismatch:

@@ -14,7 +14,7 @@ from typing import Any, Literal, get_args
 import jinja2
 
 from grader.reports.escaping import (ANSWER_CHARS, FEEDBACK_CHARS, cut, for_markdown, for_terminal,
-                                     for_terminal_line, md_cell, md_code)
+                                     for_terminal_line, md_cell, md_code, md_message)
 from grader.results import Result, format_points
 
 ReportFormat = Literal["text", "markdown", "html", "json"]
@@ -43,7 +43,7 @@ def _memoised(function: Callable[[object], str]) -> Callable[[object], str]:
     return filtered
 
 
-ESCAPING_FILTERS = {"tty": for_terminal, "tty_line": for_terminal_line, "md": for_markdown,
+ESCAPING_FILTERS = {"tty": for_terminal, "tty_line": for_terminal_line, "md": for_markdown, "md_message": md_message,
                     "md_cell": _memoised(md_cell), "md_code": _memoised(md_code), "cut": cut}
 
 

@@ -12,6 +12,8 @@ apply these as Jinja filters (see grader.reports.environment); HTML is escaped b
   a link, an image, a tag or a code span.
 - `md_cell`: `for_markdown` for one table cell (line breaks become spaces).
 - `md_code`: a code span in a table cell, fenced longer than any backtick run in the text.
+- `md_message`: a message for Markdown (Gradescope's page): escaped like `for_markdown`, except that its
+  `backticked` names and values become code spans (fenced by `md_code`), never literal backticks.
 - `cut`: an echoed answer shortened to a limit, with a note that says how long it was.
 """
 
@@ -30,6 +32,8 @@ _MARKDOWN_INLINE = re.compile(r"([\\`*\[~|$])")  # code, emphasis, links and ima
 _UNDERSCORES = re.compile(r"_+")
 _MARKDOWN_LINE_START = re.compile(r"^([ \t]*)([#+\-=]|\d+(?=[.)]))", re.MULTILINE)  # headings, lists
 _BACKTICK_RUN = re.compile(r"`+")
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
+_MARKUP = re.compile(r"[<>&\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}  # shown as a programmer writes them
 
 
@@ -90,6 +94,16 @@ def md_code(text: object) -> str:
     fence = "`" * (longest + 1)
     padding = " " if content.startswith("`") or content.endswith("`") or longest else ""
     return f"{fence}{padding}{content}{padding}{fence}"
+
+
+def md_message(text: object, *, one_line: bool = False) -> str:
+    """A message whose `backticked` parts are code: each becomes a safe code span, the rest is escaped. A part
+    holding `<`, `>` or `&` stays escaped text in backticks: inside a code span no entity could stand for
+    them, and some renderers read tags there."""
+    text = " ".join(str(text).splitlines()) if one_line else str(text)
+    pieces = _CODE_SPAN.split(text)  # even indexes: prose; odd: what was between a pair of backticks
+    return "".join(md_code(piece) if index % 2 and not _MARKUP.search(piece)
+                   else for_markdown(f"`{piece}`" if index % 2 else piece) for index, piece in enumerate(pieces))
 
 
 def cut(text: object, limit: int, what: str = "the answer") -> str:

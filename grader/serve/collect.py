@@ -22,7 +22,7 @@ from grader.batch.pipeline import BatchOptions, BatchOutcome, describe_outcome, 
 from grader.errors import GraderError, UsageError
 from grader.export.results_io import read_results
 from grader.grading import check_assignment, grade_submission
-from grader.results import format_points
+from grader.results import Result, format_points
 from grader.rubric import LoadedRubric
 from grader.safe_yaml import load_yaml_bytes
 from grader.serve import policy
@@ -39,6 +39,7 @@ class ScoreChange:
     attempt: int
     shown: float
     now: float | None  # None: the file cannot be graded any more (see problems.jsonl)
+    causes: tuple[str, ...] = ()  # "the rubric or key changed", "a TA decision"
 
 
 @dataclass(frozen=True)
@@ -93,12 +94,24 @@ def collect(course: Course, storage: Storage, assignment_id: str, out: Path, *, 
                     if as_recorded else None)
         batch = run_batch(BatchOptions(folder=folder, rubric=rubric.path, out=out, jobs=1, quiet=quiet,
                                        recorded=recorded))
-    now_scores = {result.student.id: result.score for result in read_results(out)}
-    changes = [ScoreChange(student_id, stored.attempt.number, stored.attempt.score, now_scores.get(student_id))
+    now_results = {result.student.id: result for result in read_results(out)}
+    changes = [_change(stored, now_results.get(student_id), rubric, as_recorded)
                for student_id, stored in sorted(chosen.items())
-               if now_scores.get(student_id) != stored.attempt.score]
+               if getattr(now_results.get(student_id), "score", None) != stored.attempt.score]
     return CollectOutcome(batch=batch, students=len(chosen), changes=changes, as_recorded=as_recorded,
                           extended=extended, dropped=storage.dropped_files(assignment_id))
+
+
+def _change(stored: StoredAttempt, now: Result | None, rubric: LoadedRubric, as_recorded: bool) -> ScoreChange:
+    """A student's score that differs from what they were shown, with why: the rubric or key graded the same
+    file differently, and/or a TA's decision (review.yaml, --overrides) replaced a question's score."""
+    causes = []
+    if now is not None and not as_recorded and _regraded_score(stored, rubric) != stored.attempt.score:
+        causes.append("the rubric or key changed")
+    if now is not None and any(question.override is not None for question in now.questions):
+        causes.append("a TA decision")
+    return ScoreChange(stored.student_id, stored.attempt.number, stored.attempt.score,
+                       now.score if now is not None else None, tuple(causes))
 
 
 def _choose(attempts: list[StoredAttempt], terms: policy.Terms, rubric: LoadedRubric, *,
@@ -139,10 +152,12 @@ def describe_changes(outcome: CollectOutcome) -> str:
                      f"student{'' if outcome.students == 1 else 's'}).")
     else:
         lines.append(f"{len(outcome.changes)} of {outcome.students} students' scores changed from what they "
-                     "were shown (the current rubric):")
+                     "were shown:")
         for change in outcome.changes:
             now = format_points(change.now) if change.now is not None else "not gradable (see problems.jsonl)"
-            lines.append(f"  {change.student_id} (attempt {change.attempt}): {format_points(change.shown)} -> {now}")
+            why = f" ({'; '.join(change.causes)})" if change.causes else ""
+            lines.append(f"  {change.student_id} (attempt {change.attempt}): {format_points(change.shown)} -> {now}"
+                         f"{why}")
     if outcome.extended:
         lines.append(f"{len(outcome.extended)} student{'' if len(outcome.extended) == 1 else 's'} with an extension "
                      "granted after the fact: attempts that were late when made count now:")

@@ -16,6 +16,7 @@ import importlib.util
 import logging
 import socket
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -96,6 +97,8 @@ def main_serve(argv: Sequence[str]) -> int:
                         help="a request's headers must arrive within this; slower ones are dropped (default: %(default)s)")
     parser.add_argument("--body-timeout", type=float, default=30.0, metavar="SECONDS",
                         help="and its body within this after them (default: %(default)s)")
+    parser.add_argument("--client-wheel", type=Path, metavar="FILE",
+                        help="the client wheel students install from /client/ (default: built from this install)")
     args = parser.parse_args(list(argv))
     if (args.grading_timeout <= 0 or args.max_failures < 1 or args.max_files < 1 or not 0 < args.port < 65536
             or args.max_connections < 1 or not 0 < args.header_timeout <= 600 or not 0 < args.body_timeout <= 600):
@@ -110,14 +113,18 @@ def main_serve(argv: Sequence[str]) -> int:
     from grader.serve.server import ConnectionLimits, uvicorn_config
     from grader.serve.service import ServiceSettings
 
+    from grader.serve.client_wheel import check_given_wheel
+
     settings = ServiceSettings(grading_timeout=args.grading_timeout, failures_per_minute=args.max_failures,
-                               files_per_minute=args.max_files)
+                               files_per_minute=args.max_files,
+                               client_wheel=check_given_wheel(args.client_wheel) if args.client_wheel else None)
     limits = ConnectionLimits(header_timeout=args.header_timeout, body_timeout=args.body_timeout,
                               max_connections=args.max_connections)
     _check_private(args.db, load_course(args.course).folder)
     app = create_app(args.course, args.db, settings=settings)
     service = app.state.service
     listening = _listening_socket(args.host, args.port)
+    threading.Thread(target=service.client_wheel.prepare, name="client-wheel", daemon=True).start()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     count = len(service.course.assignments)
     print(f"grade serve: {service.course.title} ({count} assignment{'' if count == 1 else 's'}), "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import zoneinfo
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -33,7 +34,12 @@ TIME_HINT = "write a date and time with its time zone, like 2026-12-01T23:59:00-
 
 
 def aware_time(value: Any) -> Any:
-    """A YAML timestamp or ISO text with a time zone; a bare date or a naive time is ambiguous."""
+    """A YAML timestamp or ISO text with a time zone, in UTC; a bare date or a naive time is ambiguous."""
+    return _aware(value).astimezone(dt.timezone.utc)
+
+
+def _aware(value: Any) -> dt.datetime:
+    """`aware_time` before it is moved to UTC: the offset as written."""
     if isinstance(value, dt.datetime):
         parsed = value
     elif isinstance(value, dt.date):
@@ -50,7 +56,30 @@ def aware_time(value: Any) -> Any:
         raise ValueError(f"expected a date and time; {TIME_HINT}")
     if parsed.tzinfo is None:
         raise ValueError(f"{parsed.isoformat()} has no time zone; {TIME_HINT}")
-    return parsed.astimezone(dt.timezone.utc)
+    return parsed
+
+
+def offset_zone(offset: dt.timedelta) -> dt.tzinfo:
+    """A fixed offset as a zone named the way pages show it: UTC, UTC−05:00, UTC+05:30."""
+    if not offset:
+        return dt.timezone.utc
+    minutes = int(abs(offset).total_seconds()) // 60
+    sign = "+" if offset > dt.timedelta(0) else "\u2212"
+    return dt.timezone(offset, f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}")
+
+
+def course_zone(timezone: str | None, written: list[Any]) -> dt.tzinfo:
+    """The zone pages show times in: course.yaml's `timezone`, else the one offset all its dates are written
+    with, else UTC."""
+    if timezone:
+        return zoneinfo.ZoneInfo(timezone)
+    offsets = set()
+    for value in written:
+        try:
+            offsets.add(_aware(value).utcoffset())
+        except ValueError:
+            continue
+    return offset_zone(offsets.pop()) if len(offsets) == 1 else dt.timezone.utc
 
 
 def byte_count(value: Any) -> Any:
@@ -114,6 +143,21 @@ class CourseConfig(BaseModel):
     title: StrictStr = Field(description="The course's title, shown on the web page.")
     assignments: list[AssignmentConfig] = Field(min_length=1, description="The assignments students submit to.")
     limits: CourseLimits = Field(default_factory=CourseLimits, description="Storage limits per student.")
+    timezone: StrictStr | None = Field(default=None, description=(
+        "The IANA time zone the pages show times in (America/New_York); default: the offset the dates are "
+        "written with, or UTC."))
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"`{value[:60]}` is not an IANA time zone name, such as America/New_York or "
+                             "Europe/Berlin") from None
+        return value
 
     @field_validator("assignments")
     @classmethod
@@ -129,11 +173,18 @@ class CourseConfig(BaseModel):
 class Course:
     """A loaded course: its folder, its config and each assignment's rubric."""
 
-    def __init__(self, folder: Path, config: CourseConfig, rubrics: dict[str, LoadedRubric]) -> None:
+    def __init__(self, folder: Path, config: CourseConfig, rubrics: dict[str, LoadedRubric],
+                 zone: dt.tzinfo = dt.timezone.utc) -> None:
         self.folder = folder
         self.config = config
         self.assignments = {assignment.id: assignment for assignment in config.assignments}
         self.rubrics = rubrics
+        self.zone = zone  # the zone pages show times in
+
+    @property
+    def zone_name(self) -> str:
+        """`America/New_York`, `UTC−05:00` or `UTC`: what the API reports as the course's zone."""
+        return str(getattr(self.zone, "key", None) or self.zone.tzname(None))
 
     @property
     def title(self) -> str:
@@ -184,4 +235,6 @@ def load_course(course: str | Path) -> Course:
             raise UsageError(f"the rubric's id is `{rubric.id}`, not `{assignment.id}`", path=str(path), where=where,
                              hint="use the rubric's id as the assignment id: submissions name it")
         rubrics[assignment.id] = rubric
-    return Course(path.parent, config, rubrics)
+    written = [entry.get(key) for entry in data.get("assignments") or [] if isinstance(entry, dict)
+               for key in ("opens", "due") if entry.get(key) is not None]
+    return Course(path.parent, config, rubrics, course_zone(config.timezone, written))

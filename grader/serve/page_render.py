@@ -8,15 +8,20 @@ the student reads the very report and sheet the command line writes, with the pa
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import lru_cache
 from typing import Any
 
 import jinja2
 import markdown
+from markupsafe import Markup, escape
 
 from grader.reports import environment as report_environment
+from grader.serve.policy import SUBMITTABLE
 
 SHEET_MARKDOWN_EXTENSIONS = ["tables", "fenced_code"]  # as `grade sheet --format html`
+CODE_SPAN = re.compile(r"`([^`\n]+)`")
+PLAIN_WORD = re.compile(r"[a-z]+(?:[\s,;:'!?]|$)")  # a first word that is only lowercase letters
 
 
 def security_headers(nonce: str | None) -> dict[str, str]:
@@ -44,6 +49,8 @@ def environment() -> jinja2.Environment:
     env.globals.update(reports.globals)
     env.filters["when"] = when
     env.filters["sentence"] = sentence
+    env.filters["code"] = code_spans
+    env.globals["submittable"] = SUBMITTABLE  # the states in which the assignment page offers the form
     return env
 
 
@@ -51,20 +58,34 @@ def render_page(template: str, **context: Any) -> str:
     return environment().get_template(template).render(**context)
 
 
-def when(iso: str | None) -> str:
-    """An ISO time from the service (UTC, ending in Z) as people read it: `Tue 1 Dec 2026, 04:59 UTC`."""
+@jinja2.pass_context
+def when(context: jinja2.runtime.Context, iso: str | None) -> str:
+    """An ISO time from the service (UTC, ending in Z) as people read it, in the course's zone (the page's
+    `zone`): `Sun 20 Dec 2026, 23:59 EST`."""
+    return readable_time(iso, context.get("zone") or dt.timezone.utc)
+
+
+def readable_time(iso: str | None, zone: dt.tzinfo) -> str:
     if not iso:
         return ""
-    moment = dt.datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(dt.timezone.utc)
-    return f"{moment:%a} {moment.day} {moment:%b %Y, %H:%M} UTC"
+    moment = dt.datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(zone)
+    return f"{moment:%a} {moment.day} {moment:%b %Y, %H:%M} {moment.tzname()}"
+
+
+def code_spans(text: str) -> Markup:
+    """A service message for HTML: escaped, with its `backticked` parts as <code> (never literal backticks)."""
+    escaped = str(escape(text))
+    return Markup(CODE_SPAN.sub(lambda found: f"<code>{found.group(1)}</code>", escaped))
 
 
 def sentence(text: str) -> str:
-    """A service message as a sentence: a capital first letter and a full stop."""
+    """A service message as a sentence: a capital first letter and a full stop. A message that starts with a
+    name (a file, `code`, an id) keeps it as written: `invalid.yaml: ...` is not `Invalid.yaml: ...`."""
     text = text.strip()
     if not text:
         return text
-    text = text[0].upper() + text[1:]
+    if PLAIN_WORD.match(text):
+        text = text[0].upper() + text[1:]
     return text if text[-1] in ".!?:" else text + "."
 
 

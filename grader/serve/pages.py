@@ -10,15 +10,17 @@ the feedback is the report `grade FILE --format html` renders, with the page's h
 from __future__ import annotations
 
 import secrets
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData, UploadFile
+from starlette.datastructures import UploadFile
 
 from grader.serve import web_session
-from grader.serve.api import bounded_body, client_address
+from grader.serve.api import FORM_OVERHEAD, bounded_form, client_address, public_base
+from grader.serve.client_wheel import WHEEL_NAME
 from grader.serve.errors import ServiceError
 from grader.serve.page_render import render_page, security_headers, sheet_body
 from grader.serve.policy import HIDDEN_FEEDBACK
@@ -26,7 +28,6 @@ from grader.serve.service import Service
 from grader.serve.storage import StudentRecord
 
 router = APIRouter(include_in_schema=False)
-FORM_OVERHEAD = 64 * 1024  # bytes a multipart form adds around the file (boundaries, headers, the CSRF field)
 SMALL_FORM = 16 * 1024  # bytes: the sign-in and sign-out forms (a token and a CSRF token)
 SIGN_IN_FAILED = ServiceError(401, "this token is not known", "copy the whole token from the message your course "
                                                              "sent you, or ask your instructor for a new one")
@@ -61,7 +62,7 @@ def page(request: Request, template: str, student: StudentRecord | None, status:
     context.setdefault("error", None)
     nonce = secrets.token_urlsafe(16)
     html = render_page(template, csp_nonce=nonce, course_title=service.course.title, student=student,
-                       csrf=web_session.csrf_token(service.secret, cookie), **context)
+                       csrf=web_session.csrf_token(service.secret, cookie), zone=service.course.zone, **context)
     response = HTMLResponse(html, status_code=status, headers=security_headers(nonce))
     if login_cookie is not None:
         _set_cookie(request, response, web_session.LOGIN_COOKIE, login_cookie, web_session.LOGIN_LIFETIME)
@@ -98,7 +99,8 @@ def home(request: Request, token: str | None = None) -> Response:
     student = signed_in(request)
     if student is None:
         return page(request, "sign_in.html.j2", None)
-    return page(request, "home.html.j2", student, assignments=service_of(request).assignments(student))
+    return page(request, "home.html.j2", student, assignments=service_of(request).assignments(student),
+                server=public_base(request), wheel=WHEEL_NAME)
 
 
 @router.get("/login")
@@ -109,7 +111,7 @@ def login_link(request: Request, token: str | None = None) -> Response:
 
 @router.post("/login")
 async def login_form(request: Request) -> Response:
-    form = await _bounded_form(request, SMALL_FORM, ServiceError(413, "the form is too large", "type only your token"),
+    form = await bounded_form(request, SMALL_FORM, ServiceError(413, "the form is too large", "type only your token"),
                                max_files=0)
     if not web_session.csrf_matches(service_of(request).secret, request.cookies.get(web_session.LOGIN_COOKIE),
                                     form.get("csrf")):
@@ -139,7 +141,7 @@ def _sign_in(request: Request, token: str) -> Response:
 
 @router.post("/logout")
 async def logout(request: Request) -> Response:
-    form = await _bounded_form(request, SMALL_FORM, ServiceError(413, "the form is too large", "reload the page"),
+    form = await bounded_form(request, SMALL_FORM, ServiceError(413, "the form is too large", "reload the page"),
                                max_files=0)
     cookie = request.cookies.get(web_session.SESSION_COOKIE)
     service = service_of(request)
@@ -188,7 +190,7 @@ async def submit(request: Request, assignment_id: str) -> Response:
     too_big = ServiceError(413, f"the file is larger than {limit // 1024} KiB",
                            "an answer file is a few KiB of text; remove pasted data or images")
     try:
-        form = await _bounded_form(request, limit + FORM_OVERHEAD, too_big)
+        form = await bounded_form(request, limit + FORM_OVERHEAD, too_big)
     except ServiceError as refusal:
         return await run_in_threadpool(_assignment_page, request, student, assignment_id, status=refusal.status,
                                        error=refusal)
@@ -209,22 +211,13 @@ async def submit(request: Request, assignment_id: str) -> Response:
         return await run_in_threadpool(_assignment_page, request, student, assignment_id, status=error.status,
                                        error=error, pasted=pasted)
     try:
-        outcome = await run_in_threadpool(service.submit, student, assignment_id,
-                                          body if body is not None else pasted.encode("utf-8"))
+        outcome = await run_in_threadpool(partial(service.submit, file_name=upload.filename if body is not None
+                                                  else "the pasted text", on_web=True),
+                                          student, assignment_id, body if body is not None else pasted.encode("utf-8"))
     except ServiceError as refusal:
         return await run_in_threadpool(_assignment_page, request, student, assignment_id, status=refusal.status,
                                        error=refusal, pasted=pasted if len(pasted) <= limit else "")
     return redirect(f"/assignments/{assignment_id}/attempts/{outcome['attempt']['number']}")
-
-
-async def _bounded_form(request: Request, limit: int, too_big: ServiceError, max_files: int = 1) -> FormData:
-    """The multipart form, read only up to `limit` bytes (a declared or streamed body past it is refused)."""
-    body = await bounded_body(request, limit, too_big)
-
-    async def replay() -> dict[str, Any]:
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return await Request(request.scope, replay).form(max_files=max_files, max_fields=4, max_part_size=limit)
 
 
 @router.get("/assignments/{assignment_id}/attempts/{number}")
@@ -244,6 +237,17 @@ def feedback(request: Request, assignment_id: str, number: str) -> Response:
                 titles={qid: question.title for qid, question in rubric.questions.items() if question.title})
 
 
+@router.get("/assignments/{assignment_id}/template")
+def blank_file(request: Request, assignment_id: str) -> Response:
+    """A blank submit.yaml with the student's id filled in, downloaded as `submit.yaml`."""
+    student = signed_in(request)
+    if student is None:
+        return redirect("/")
+    text = service_of(request).blank_file(student, assignment_id, public_base(request), on_web=True)
+    return Response(text, media_type="application/yaml; charset=utf-8",
+                    headers={**security_headers(None), "Content-Disposition": 'attachment; filename="submit.yaml"'})
+
+
 @router.get("/assignments/{assignment_id}/sheet")
 def sheet(request: Request, assignment_id: str) -> Response:
     """The student's own problem sheet (their variant's numbers), as `grade sheet --format html` renders it."""
@@ -251,7 +255,7 @@ def sheet(request: Request, assignment_id: str) -> Response:
     if student is None:
         return redirect("/")
     service = service_of(request)
-    text = service.sheet(student, assignment_id, "markdown")
+    text = service.sheet(student, assignment_id, "markdown", public_base(request))
     return page(request, "sheet_page.html.j2", student, body=sheet_body(text),
                 title=service.course.rubrics[assignment_id].rubric.title, student_id=student.id,
                 assignment=_listed(service, student, assignment_id))

@@ -22,6 +22,7 @@ import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from grader.results import QuestionResult, Result
 from grader.serve.course import AssignmentConfig
@@ -109,11 +110,8 @@ def window_refusal(terms: Terms, now: dt.datetime) -> ServiceError | None:
 
 
 def attempt_refusal(terms: Terms, attempts: Sequence[RecordedAttempt], now: dt.datetime) -> ServiceError | None:
-    """429 when the attempts are used up or the cooldown has not passed, with how long to wait."""
-    wait = cooldown_left(terms, attempts, now)
-    if wait > 0:
-        return ServiceError(429, f"the next graded attempt is allowed in {wait} s (a {terms.cooldown} s pause "
-                                 "between attempts)", "wait, then submit again", retry_after=wait)
+    """429 when the attempts are used up (said first: no wait helps) or the cooldown has not passed, with
+    how long to wait."""
     if not is_late(terms, now) and terms.attempts is not None and used(terms, attempts) >= terms.attempts:
         until_due = math.ceil((terms.due - now).total_seconds()) if terms.due is not None else None
         late_possible = until_due is not None and terms.assignment.after_due != "closed"
@@ -121,6 +119,10 @@ def attempt_refusal(terms: Terms, attempts: Sequence[RecordedAttempt], now: dt.d
                else "ask your instructor if you need more attempts")
         return ServiceError(429, f"all {terms.attempts} graded attempts of `{terms.assignment.id}` are used", fix,
                             retry_after=until_due if late_possible else NO_RETRY_SECONDS)
+    wait = cooldown_left(terms, attempts, now)
+    if wait > 0:
+        return ServiceError(429, f"the next graded attempt is allowed in {wait} s (a {terms.cooldown} s pause "
+                                 "between attempts)", "wait, then submit again", retry_after=wait)
     return None
 
 
@@ -148,14 +150,30 @@ def attempts_left(terms: Terms, attempts: Sequence[RecordedAttempt], now: dt.dat
 
 
 def next_attempt_at(terms: Terms, attempts: Sequence[RecordedAttempt], now: dt.datetime) -> dt.datetime | None:
-    """When the next graded attempt is allowed, if not now: after the cooldown, or at the due date."""
-    wait = cooldown_left(terms, attempts, now)
-    if wait:
+    """When the next graded attempt is allowed, if not now: with none left, at the due date (when late checks
+    are allowed), else never; otherwise after the cooldown."""
+    if attempts_left(terms, attempts, now) == 0:
+        late_checks = terms.due is not None and not is_late(terms, now) and terms.assignment.after_due != "closed"
+        return terms.due if late_checks else None
+    if cooldown_left(terms, attempts, now):
         return max(attempt.at for attempt in attempts) + dt.timedelta(seconds=terms.cooldown)
-    if attempts_left(terms, attempts, now) == 0 and terms.due is not None and not is_late(terms, now) \
-            and terms.assignment.after_due != "closed":
-        return terms.due
     return None
+
+
+State = Literal["not_open", "closed", "used_up", "cooling_down", "late", "open"]
+SUBMITTABLE: frozenset[str] = frozenset({"open", "cooling_down", "late"})  # where a page offers the form
+
+
+def state(terms: Terms, attempts: Sequence[RecordedAttempt], now: dt.datetime) -> State:
+    """Where a student stands, in one word the pages turn into a sentence. During a cooldown the form stays:
+    a file with an error is answered at once (it costs no attempt); only a gradable one waits."""
+    if terms.opens is not None and now < terms.opens:
+        return "not_open"
+    if is_late(terms, now):
+        return "closed" if terms.assignment.after_due == "closed" else "late"
+    if attempts_left(terms, attempts, now) == 0:
+        return "used_up"
+    return "cooling_down" if cooldown_left(terms, attempts, now) else "open"
 
 
 def counted_attempt(terms: Terms, attempts: Sequence[RecordedAttempt]) -> RecordedAttempt | None:

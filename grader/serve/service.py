@@ -21,26 +21,31 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from grader.errors import GraderError, SubmissionError
-from grader.grading import check_assignment, grade_submission
+from grader.blank import blank_submission
+from grader.grading import grade_submission
 from grader.reports import render_result
-from grader.results import Result
+from grader.results import Result, StudentInfo
 from grader.rubric import ASSIGNMENT_ID_PATTERN, LoadedRubric
 from grader.safe_yaml import MAX_BYTES, load_yaml_bytes
 from grader.serve import policy
+from grader.serve.client_wheel import ClientWheel
 from grader.serve.course import AssignmentConfig, Course
 from grader.serve.errors import ServiceError
 from grader.serve.ratelimit import Throttle
 from grader.serve.storage import Storage, StudentRecord
 from grader.sheet import render_sheet
-from grader.submission import Submission, parse_submission
+from grader.submission import BLANK_FILE_HINT, Submission, parse_submission
 
 log = logging.getLogger("grader.serve")
 FILE_NAME = "submit.yaml"  # what messages call the file a student sent
 ASSIGNMENT_ID = re.compile(ASSIGNMENT_ID_PATTERN)
 ATTEMPT_NUMBER = re.compile(r"^[1-9][0-9]{0,8}$")  # 1 to 999,999,999: fits every database's integer
+WEB_BLANK_HINT = "download a blank submit.yaml from the assignment's page and fill it in"
+API_BLANK_HINT = "`grade template --server URL --assignment ID` prints a blank one with your id filled in"
 TOKEN_FIX = "use the token your course sent you: `grade submit.yaml --server URL --token TOKEN`, or set $GRADE_TOKEN"
 
 
@@ -53,6 +58,7 @@ class ServiceSettings:
     failures_per_minute: int = 30  # unknown tokens from one address before it gets 429 for a while
     files_per_minute: int = 60  # files one student may send in a minute; past it 429, and the file is not kept
     max_body: int = MAX_BYTES  # 1 MiB, like `grade FILE`
+    client_wheel: Path | None = None  # `--client-wheel FILE`; None: built from this install (client_wheel.py)
 
 
 def utcnow() -> dt.datetime:
@@ -78,6 +84,7 @@ class Service:
         self.files = Throttle(self.settings.files_per_minute, "too many files in a minute",
                               "wait a minute; each file you send is kept, so the server takes a limited number")
         self.secret = storage.secret()
+        self.client_wheel = ClientWheel(self.settings.client_wheel)
         self._pool = ThreadPoolExecutor(self.settings.grading_threads, thread_name_prefix="grading")
 
     def close(self) -> None:
@@ -100,21 +107,25 @@ class Service:
 
     # --- reading -------------------------------------------------------------------------------------
     def assignments(self, student: StudentRecord) -> list[dict[str, Any]]:
-        """Every assignment with this student's attempts used and left, and the score that counts."""
+        """Every assignment with this student's attempts used and left, the score that counts, and where they
+        stand (`state`, see policy.state) with any extension they were granted."""
         now = self.clock()
         listed = []
         for assignment_id, assignment in self.course.assignments.items():
-            terms = self._terms(student, assignment_id)
-            attempts = self.storage.attempts(student.id, assignment_id)
+            extension, attempts = self.storage.standing(student.id, assignment_id)
+            terms = policy.terms_for(assignment, extension)
             counted = policy.counted_attempt(terms, attempts)
             rubric = self.course.rubrics[assignment_id]
             listed.append({
                 "id": assignment_id, "title": rubric.rubric.title, "opens": policy.iso(terms.opens),
                 "due": policy.iso(terms.due), "attempts_used": policy.used(terms, attempts),
-                "attempts_left": policy.attempts_left(terms, attempts, now),
+                "attempts": terms.attempts, "attempts_left": policy.attempts_left(terms, attempts, now),
                 "next_attempt_at": policy.iso(policy.next_attempt_at(terms, attempts, now)),
                 "score": counted.score if counted else None, "max_score": rubric.rubric.max_score,
-                "score_policy": assignment.score, "has_sheet": bool(rubric.rubric.sheet)})
+                "score_policy": assignment.score, "has_sheet": bool(rubric.rubric.sheet),
+                "state": policy.state(terms, attempts, now),
+                "extension": {"due": policy.iso(extension.due) if extension.due else None,
+                              "attempts": extension.attempts} if extension.due or extension.attempts else None})
         return listed
 
     def attempts(self, student: StudentRecord, assignment_id: str) -> list[dict[str, Any]]:
@@ -137,7 +148,7 @@ class Service:
         return policy.shown_result(Result.model_validate_json(recorded), self._terms(student, assignment_id),
                                    self.clock())
 
-    def sheet(self, student: StudentRecord, assignment_id: str, sheet_format: str) -> str:
+    def sheet(self, student: StudentRecord, assignment_id: str, sheet_format: str, server: str) -> str:
         """The student's own problem sheet (their variant's numbers), as Markdown or HTML."""
         assignment = self._assignment(assignment_id)
         rubric = self.course.rubrics[assignment_id]
@@ -147,7 +158,7 @@ class Service:
         if assignment.opens is not None and self.clock() < assignment.opens:
             raise ServiceError(409, f"`{assignment_id}` opens at {policy.iso(assignment.opens)}",
                                "fetch the sheet after it opens")
-        return render_sheet(rubric, student.id, sheet_format)
+        return render_sheet(rubric, student.id, sheet_format, server=server)
 
     def render_feedback(self, assignment_id: str, result: Result, report_format: str = "html") -> str:
         """The report `grade FILE --format FORMAT` prints, for a Result this service returned."""
@@ -155,12 +166,14 @@ class Service:
         return render_result(result, report_format, title=report["title"], titles=report["titles"])
 
     # --- submitting ----------------------------------------------------------------------------------
-    def submit(self, student: StudentRecord, assignment_id: str, body: bytes) -> dict[str, Any]:
+    def submit(self, student: StudentRecord, assignment_id: str, body: bytes, *, file_name: str = FILE_NAME,
+               on_web: bool = False) -> dict[str, Any]:
         """Store the file, grade it, and record it as the next attempt if the policy allows.
 
         Returns the 201 body; raises ServiceError for every refusal. A file for an assignment that does not
         exist, or past the student's limits, is not stored at all; a refused file is kept within the daily
-        allowance for refused files. Only a recorded attempt uses up an attempt.
+        allowance for refused files. Only a recorded attempt uses up an attempt. Messages name the file as
+        `file_name` (what the student sent), and their advice fits the web page when `on_web`.
         """
         if len(body) > self.settings.max_body:
             raise ServiceError(413, f"the file is larger than {self.settings.max_body // 1024} KiB",
@@ -175,7 +188,7 @@ class Service:
                                     f"{describe_bytes(limits.per_student or 0)}",
                                "ask your instructor: nothing more can be stored for you")
         try:
-            return self._grade_and_record(student, assignment_id, body, file_id)
+            return self._grade_and_record(student, assignment_id, body, file_id, safe_file_name(file_name), on_web)
         except ServiceError as refusal:
             self.storage.mark_refused(file_id, refusal, allowance=limits.refused_per_day)
             log.info("attempt refused: %s %s", refusal.status, assignment_id)
@@ -185,11 +198,11 @@ class Service:
                                       allowance=limits.refused_per_day)
             raise
 
-    def _grade_and_record(self, student: StudentRecord, assignment_id: str, body: bytes,
-                          file_id: int) -> dict[str, Any]:
+    def _grade_and_record(self, student: StudentRecord, assignment_id: str, body: bytes, file_id: int,
+                          file_name: str, on_web: bool) -> dict[str, Any]:
         assignment = self._assignment(assignment_id)
         rubric = self.course.rubrics[assignment_id]
-        submission, warnings = self._readable(student, rubric, body)  # its own error first: it costs no attempt
+        submission, warnings = readable(student, rubric, body, file_name, on_web)  # first: it costs no attempt
         extension, attempts_so_far = self.storage.standing(student.id, assignment_id)
         terms = policy.terms_for(assignment, extension)
         now = self.clock()
@@ -229,19 +242,13 @@ class Service:
                 "next_attempt_at": policy.iso(policy.next_attempt_at(terms, attempts, recorded.at)),
                 "report": self.report_titles(assignment_id)}
 
-    @staticmethod
-    def _readable(student: StudentRecord, rubric: LoadedRubric, body: bytes) -> tuple[Submission, list[str]]:
-        """The file as a submission of this student for this assignment, or its error (422, 403)."""
-        try:
-            submission, warnings = parse_submission(load_yaml_bytes(body, FILE_NAME, SubmissionError), FILE_NAME)
-            if submission.student.id != student.id:
-                raise ServiceError(403, f"this file is for student `{submission.student.id}`, but the token is "
-                                        f"`{student.id}`'s", f'write `student: {{id: "{student.id}"}}` in the file')
-            check_assignment(submission, rubric, FILE_NAME)
-        except GraderError as exc:
-            raise ServiceError(422, str(exc).split("\n  fix: ")[0], exc.hint or
-                               "fix the file and submit again; no attempt was used") from None
-        return submission, warnings
+    def blank_file(self, student: StudentRecord, assignment_id: str, server: str, *, on_web: bool) -> str:
+        """A blank submit.yaml for this student and assignment: every question id, their id filled in."""
+        self._assignment(assignment_id)
+        check = ("then upload the file on the assignment's page" if on_web else
+                 f"then check them with: grade submit.yaml --server {server}")
+        return blank_submission(self.course.rubrics[assignment_id], student=StudentInfo(
+            id=student.id, name=student.name or "", email=student.email or ""), check_with=check)
 
     def report_titles(self, assignment_id: str) -> dict[str, Any]:
         """What a client needs to render the Result as `grade FILE` does: the assignment's and questions' titles."""
@@ -260,6 +267,35 @@ class Service:
     def _terms(self, student: StudentRecord, assignment_id: str) -> policy.Terms:
         return policy.terms_for(self.course.assignments[assignment_id],
                                 self.storage.extension(student.id, assignment_id))
+
+
+def readable(student: StudentRecord, rubric: LoadedRubric, body: bytes, file_name: str,
+             on_web: bool) -> tuple[Submission, list[str]]:
+    """The file as a submission of this student for this assignment, or its error (422, 403), worded for the
+    service: the file by the name the student sent, advice a student of the service can follow."""
+    try:
+        submission, warnings = parse_submission(load_yaml_bytes(body, file_name, SubmissionError), file_name)
+    except GraderError as exc:
+        hint = exc.hint
+        if hint == BLANK_FILE_HINT:
+            hint = WEB_BLANK_HINT if on_web else API_BLANK_HINT
+        raise ServiceError(422, str(exc).split("\n  fix: ")[0], hint or
+                           "fix the file and submit again; no attempt was used") from None
+    if submission.student.id != student.id:
+        raise ServiceError(403, f"{file_name} is for student `{submission.student.id}`, but you are signed in as "
+                                f"`{student.id}`" if on_web else f"{file_name} is for student "
+                                f"`{submission.student.id}`, but the token is `{student.id}`'s",
+                           f'write `student: {{id: "{student.id}"}}` in the file')
+    if submission.assignment != rubric.id:
+        raise ServiceError(422, f"{file_name} is for assignment `{submission.assignment}`, not `{rubric.id}`",
+                           f"write `assignment: {rubric.id}` in the file, or submit it to its own assignment")
+    return submission, warnings
+
+
+def safe_file_name(name: str) -> str:
+    """The name of the file a student sent, as messages show it: its last part, at most 80 characters."""
+    name = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return name[:80] or FILE_NAME
 
 
 def attempt_json(standing: policy.Standing) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import pytest
 
 from export_support import CORRECT, MALFORMED, RUBRIC_TEXT, WRONG, check_gradescope_results, submission_text
 from grader.cli import main
-from grader.reports.escaping import for_markdown  # the output is Markdown: messages come escaped
+from grader.reports.escaping import md_message  # the output is Markdown: messages come escaped, `code` as code
 
 VISIBILITY = {"q1": "visible", "q2": "hidden", "q3": "after_due_date", "q4": "visible"}
 METADATA = {"users": [{"name": "Meta Person", "email": "meta@example.edu", "sid": "s1"}],
@@ -75,7 +75,7 @@ def test_every_upload_gets_a_valid_results_json(tmp_path, export_rubric, case):
         assert sum(test["max_score"] for test in data["tests"]) == 6.0
     else:
         assert data["tests"] == []
-        assert "could not grade your upload" in data["output"] and for_markdown(expected) in data["output"]
+        assert "could not grade your upload" in data["output"] and md_message(expected) in data["output"]
         assert str(tmp_path) not in data["output"], "the container's paths are noise to a student"
 
 
@@ -110,11 +110,17 @@ def test_the_summary_gives_the_total_when_everything_is_visible(tmp_path):
     assert "1 free-text answer has a provisional score" in data["output"]
 
 
+def test_an_upload_for_another_assignment_gets_advice_for_an_upload(tmp_path, export_rubric):
+    text = submission_text("s1", CORRECT).replace("hw-export", "hw-other")
+    output = run(fake_root(tmp_path, {"submit.yaml": text}), export_rubric)["output"]
+    assert "upload it again" in output and "--rubric" not in output
+
+
 def test_warnings_reach_the_student(tmp_path, export_rubric):
     text = submission_text("s1", {**CORRECT, "q9": 1}) + "score: 100\n"
     data = run(fake_root(tmp_path, {"submit.yaml": text}), export_rubric)
     assert data["score"] == 6.0
-    assert "\\`score\\` is ignored" in data["output"] and "\\`answers.q9\\`" in data["output"]
+    assert "`score` is ignored" in data["output"] and "`answers.q9`" in data["output"]  # code spans, not escapes
 
 
 def test_html_in_names_is_shown_not_run(tmp_path, export_rubric):

@@ -187,7 +187,8 @@ def wait_healthy(base: str, seconds: float = 30) -> None:
 
 
 @contextmanager
-def serve_process(course: Path, db: str | None = None, port: int | None = None) -> Iterator[tuple[str, Any]]:
+def serve_process(course: Path, db: str | None = None, port: int | None = None,
+                  extra: list[str] | None = None) -> Iterator[tuple[str, Any]]:
     """`grade serve COURSE` as a subprocess on 127.0.0.1; yields (base URL, process); stopped (or killed) on exit."""
     import os
     import subprocess
@@ -197,6 +198,7 @@ def serve_process(course: Path, db: str | None = None, port: int | None = None) 
     command = [sys.executable, "-m", "grader", "serve", str(course), "--port", str(port)]
     if db:
         command += ["--db", db]
+    command += extra or []
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
     base = f"http://127.0.0.1:{port}"

@@ -67,7 +67,7 @@ def test_a_student_signs_in_uploads_and_reads_the_feedback(base_url, tokens, tmp
         assert page.locator("p.score").inner_text() == "14.5 / 36"
         row = page.get_by_role("row").filter(has=page.get_by_role("rowheader").filter(has_text="p3.b.h1"))
         assert "the tanh" in row.inner_text() and "incorrect" in row.inner_text()  # the known mistake's sentence
-        assert "2 left (1 used)" in page.locator("p.attempt").inner_text()
+        assert "2 left (1 used)" in page.locator("div.attempt").inner_text()
         # the page's own <style> is allowed by the CSP's nonce: the score is set large and bold
         assert page.locator("p.score").evaluate("e => getComputedStyle(e).fontWeight") == "650"
         screenshot = Path(os.environ.get("GRADE_SCREENSHOT", tmp_path / "screenshot-service.png"))
@@ -94,3 +94,54 @@ def test_a_sign_in_link_leaves_no_token_in_the_address_bar(base_url, tokens, tmp
         assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
         page.go_back()
         assert tokens["s1001"] not in page.url  # the link's address is not a history entry to go back to
+
+
+def test_a_students_path_blank_file_cooldown_last_attempt_and_the_courses_time(make_course, issue_tokens, make_app,
+                                                                              clock, tmp_path):
+    """A student installs nothing: the blank file comes from the page, a broken file during a cooldown is
+    answered at once, the last attempt leaves no form, and the due date reads in the course's zone."""
+    import yaml
+
+    chromium_or_skip()
+    course = make_course(attempts=2, cooldown=60, due="2026-12-20T23:59:00-05:00")
+    (course / "course.yaml").write_text((course / "course.yaml").read_text() + "timezone: America/New_York\n")
+    tokens = issue_tokens(course)
+    broken = tmp_path / "draft.yaml"
+    broken.write_text("assignment: [unclosed\n")
+    with live_server(make_app(course)) as base_url, browser_context(tmp_path / "profile") as context:
+        page = context.new_page()
+        csp_messages = watch_console(page)
+        page.goto(f"{base_url}/login?token={tokens['s1002']}")
+        page.get_by_role("link", name="Deep learning homework: LSTM, VAE, GAN").click()
+        assert "Sun 20 Dec 2026, 23:59 EST" in page.locator("dl.terms").inner_text()
+
+        with page.expect_download() as download:
+            page.get_by_role("link", name="Download a blank submit.yaml").click()
+        blank = yaml.safe_load(Path(download.value.path()).read_text(encoding="utf-8"))
+        assert download.value.suggested_filename == "submit.yaml"
+        assert blank["student"]["id"] == "s1002" and blank["assignment"] == ASSIGNMENT
+
+        page.get_by_label("Your submit.yaml file").set_input_files(str(SUBMISSIONS / "typical-mistakes.yaml"))
+        page.get_by_role("button", name="Grade it").click()
+        page.wait_for_url(f"{base_url}/assignments/{ASSIGNMENT}/attempts/1")
+        page.get_by_role("link", name="Submit again").click()
+        assert "Your next graded attempt is allowed at Wed 25 Nov 2026, 07:01 EST" in page.locator("#state").inner_text()
+
+        page.get_by_label("Your submit.yaml file").set_input_files(str(broken))  # during the cooldown
+        page.get_by_role("button", name="Grade it").click()
+        alert = page.get_by_role("alert")
+        assert "draft.yaml" in alert.inner_text() and "not valid YAML" in alert.inner_text()
+        assert page.locator("#attempts-left").inner_text() == "1 left (1 used)"  # it cost nothing
+
+        clock.advance(61)
+        page.goto(f"{base_url}/assignments/{ASSIGNMENT}")
+        page.get_by_label("Your submit.yaml file").set_input_files(str(SUBMISSIONS / "typical-mistakes.yaml"))
+        page.get_by_role("button", name="Grade it").click()
+        page.wait_for_url(f"{base_url}/assignments/{ASSIGNMENT}/attempts/2")
+        assert page.get_by_role("link", name="Submit again").count() == 0
+        page.goto(f"{base_url}/assignments/{ASSIGNMENT}")
+        assert "You have used all 2 attempts; your best score counts." in page.locator("#state").inner_text()
+        assert page.get_by_role("button", name="Grade it").count() == 0
+        assert page.locator("form[enctype='multipart/form-data']").count() == 0
+        assert not visible_keys(page)
+        assert not csp_messages, csp_messages

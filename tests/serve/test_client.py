@@ -99,3 +99,16 @@ def test_a_plain_http_address_off_this_machine_is_refused_unless_insecure_http(c
     assert server_url("https://grade.example.edu") == "https://grade.example.edu"
     assert server_url("http://127.0.0.1:8000") == "http://127.0.0.1:8000"
     assert capsys.readouterr().err == ""
+
+
+def test_a_blank_file_from_the_server_has_the_students_id(server, tokens, capsys, tmp_path):
+    import yaml
+
+    assert main(["template", "--server", server, "--assignment", ASSIGNMENT, "--token", tokens["s1002"]]) == 0
+    blank = yaml.safe_load(capsys.readouterr().out)
+    assert blank["student"]["id"] == "s1002" and blank["assignment"] == ASSIGNMENT
+    mine = tmp_path / "submit.yaml"
+    mine.write_text("my answers")
+    assert main(["template", "--server", server, "--assignment", ASSIGNMENT, "--token", tokens["s1002"],
+                 "-o", str(mine)]) == 2
+    assert mine.read_text() == "my answers" and "may hold your answers" in capsys.readouterr().err

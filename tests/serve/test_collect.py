@@ -69,7 +69,7 @@ def test_collect_grades_again_with_the_current_rubric_and_lists_changed_scores(g
     assert main(["collect", str(course), "--assignment", ASSIGNMENT, "--out", str(out), "--quiet"]) == 0
     printed = capsys.readouterr().out
     assert "2 of 2 students' scores changed" in printed
-    assert "s1001 (attempt 1): 36 -> 39" in printed
+    assert "s1001 (attempt 1): 36 -> 39 (the rubric or key changed)" in printed
     assert results(out)["s1001"]["max_score"] == 39.0
 
     recorded = tmp_path / "recorded"
@@ -78,6 +78,21 @@ def test_collect_grades_again_with_the_current_rubric_and_lists_changed_scores(g
     assert "as recorded" in capsys.readouterr().out
     assert {sid: r["score"] for sid, r in results(recorded).items()} == {"s1001": 36.0, "s1002": 14.5}
     assert results(recorded)["s1001"]["max_score"] == 36.0
+
+
+def test_collect_after_a_ta_decision_names_the_decision_as_the_cause(graded_course, tmp_path, capsys):
+    out = tmp_path / "graded"
+    assert main(["collect", str(graded_course), "--assignment", ASSIGNMENT, "--out", str(out), "--quiet"]) == 0
+    assert "No score changed" in capsys.readouterr().out
+    review = (out / "review.yaml").read_text(encoding="utf-8")
+    entry = review.index('- student: "s1002"\n  name: "Charles Babbage"\n  question: "p2.a.why"')
+    score_at = review.index("  score:", entry)
+    decided = review[:score_at] + "  score: 1\n  comment: \"Fair enough.\"" + review[review.index("\n", score_at):]
+    (out / "review.yaml").write_text(decided, encoding="utf-8")
+    assert main(["collect", str(graded_course), "--assignment", ASSIGNMENT, "--out", str(out), "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert "s1002 (attempt 1): 14.5 -> 15.5 (a TA decision)" in printed, printed
+    assert "rubric" not in printed.split("changed from what they were shown")[1]
 
 
 def test_collect_without_attempts_is_a_message(course_dir, tokens, tmp_path, capsys):

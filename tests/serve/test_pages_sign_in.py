@@ -148,9 +148,9 @@ def test_pages_for_signed_in_students_send_others_to_the_sign_in_form(client):
 def test_error_pages_are_sentences_with_the_same_headers(client, tokens):
     sign_in(client, tokens["s1001"])
     for path, status, sentence in [("/nowhere", 404, "Not found."),
-                                   ("/assignments/hw-nothing", 404, "The course has no assignment `hw-nothing`."),
+                                   ("/assignments/hw-nothing", 404, "The course has no assignment <code>hw-nothing</code>."),
                                    ("/assignments/hw-lstm-vae-gan/attempts/7", 404,
-                                    "You have no attempt 7 of `hw-lstm-vae-gan`.")]:
+                                    "You have no attempt 7 of <code>hw-lstm-vae-gan</code>.")]:
         answer = client.get(path)
         assert answer.status_code == status and f"<h1>{sentence}</h1>" in answer.text, (path, answer.text[-600:])
         assert "What to do:" in answer.text

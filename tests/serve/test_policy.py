@@ -139,3 +139,15 @@ def test_times_are_written_in_utc_with_a_z():
     assert iso(dt.datetime(2026, 12, 1, 23, 59, 30, 999, tzinfo=dt.timezone(dt.timedelta(hours=-5)))) == \
         "2026-12-02T04:59:30Z"
     assert iso(None) is None
+
+
+def test_with_no_attempts_left_no_cooldown_is_offered():
+    """`0 left ... next attempt not before 21:33`: the last attempt's cooldown is no next attempt."""
+    terms = terms_for(assignment(attempts=1, cooldown=600))
+    recorded = [attempt(1, 1)]
+    assert next_attempt_at(terms, recorded, NOON) is None
+    refusal = attempt_refusal(terms, recorded, NOON)
+    assert "are used" in refusal.message and refusal.retry_after == 24 * 3600  # not "wait 540 s"
+    with_due = terms_for(assignment(attempts=1, cooldown=600, due=DUE))
+    assert next_attempt_at(with_due, recorded, NOON) == DUE  # late checks open at the due date
+    assert "are used" in attempt_refusal(with_due, recorded, NOON).message
