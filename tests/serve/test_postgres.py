@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from itertools import cycle
 
 import pytest
+from schema_support import downgrade_to_version_1
 from serve_support import ASSIGNMENT, TYPICAL, http, serve_process
 
 URL_VARIABLE = "GRADE_TEST_POSTGRES_URL"
@@ -124,12 +125,10 @@ def test_sessions_limits_and_the_upgrade_from_version_1_on_postgresql(course_dir
     finally:
         storage.close()
     with psycopg.connect(postgres_url, autocommit=True) as connection:
-        for statement in ("ALTER TABLE files DROP COLUMN size", "ALTER TABLE files DROP COLUMN kept",
-                          "DROP TABLE sessions", "UPDATE meta SET value = '1' WHERE key = 'schema_version'"):
-            connection.execute(statement)
+        downgrade_to_version_1(connection.execute, "postgresql")
     upgraded = open_storage(postgres_url, course_dir)
     try:
-        assert upgraded.schema_version() == 2 and upgraded.count_files() == 2
+        assert upgraded.schema_version() == 3 and upgraded.count_files() == 2
         assert upgraded.dropped_files(ASSIGNMENT) == {}  # version 1 kept every file: the upgrade says so
     finally:
         upgraded.close()
