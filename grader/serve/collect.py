@@ -59,8 +59,8 @@ class CollectOutcome:
 
 
 def collect(course: Course, storage: Storage, assignment_id: str, out: Path, *, which: str | None = None,
-            as_recorded: bool = False, quiet: bool = False) -> CollectOutcome:
-    """Write OUT from the stored attempts (see the module docstring)."""
+            as_recorded: bool = False, quiet: bool = False, overrides: tuple[Path, ...] = ()) -> CollectOutcome:
+    """Write OUT from the stored attempts (see the module docstring); `overrides`: decision files to apply."""
     assignment = course.assignment(assignment_id)
     rubric = course.rubrics[assignment_id]
     chosen_policy = assignment.model_copy(update={"score": which or assignment.score})
@@ -92,7 +92,7 @@ def collect(course: Course, storage: Storage, assignment_id: str, out: Path, *, 
         recorded = ({names[student_id]: stored.result for student_id, stored in chosen.items()}
                     if as_recorded else None)
         batch = run_batch(BatchOptions(folder=folder, rubric=rubric.path, out=out, jobs=1, quiet=quiet,
-                                       recorded=recorded))
+                                       recorded=recorded, overrides=overrides))
     now_scores = {result.student.id: result.score for result in read_results(out)}
     changes = [ScoreChange(student_id, stored.attempt.number, stored.attempt.score, now_scores.get(student_id))
                for student_id, stored in sorted(chosen.items())

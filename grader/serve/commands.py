@@ -137,6 +137,9 @@ def main_tokens(argv: Sequence[str]) -> int:
     parser.add_argument("--reissue", metavar="ID", help="replace this one student's token (the old one stops working)")
     parser.add_argument("--server", metavar="URL", help="the address students open (https://...): adds a `link` "
                                                         "column, a sign-in link for each student's mail")
+    parser.add_argument("--staff", action="store_true",
+                        help="tokens for TAs and instructors: the roster is staff_id,name,email,role (role ta or "
+                             "instructor); they sign in on the same page and reach the staff pages")
     args = parser.parse_args(list(argv))
     if args.server and not args.server.startswith(("https://", "http://")):
         raise UsageError(f"--server `{args.server}` is not an http(s):// address", hint="e.g. https://grade.example.edu")
@@ -145,12 +148,12 @@ def main_tokens(argv: Sequence[str]) -> int:
     _course, storage = _storage(args.course, args.db)
     try:
         issued, text = run_tokens(storage, args.roster, args.output, args.reissue, dt.datetime.now(dt.timezone.utc),
-                                  args.server)
+                                  args.server, staff=args.staff)
     finally:
         storage.close()
     if not issued:
-        print("every student on the roster has a token already; nothing was issued "
-              "(--reissue ID replaces one)", file=sys.stderr)
+        print(f"every {'staff member' if args.staff else 'student'} on the roster has a token already; nothing was "
+              "issued (--reissue ID replaces one)", file=sys.stderr)
     elif args.output is None:
         sys.stdout.write(text)
         print(f"{len(issued)} tokens issued; they are shown only this once", file=sys.stderr)
@@ -198,19 +201,21 @@ def main_extend(argv: Sequence[str]) -> int:
 
 
 def main_sessions(argv: Sequence[str]) -> int:
-    parser = _parser("grade sessions", "List the open web sessions of the course's students, or end all of one "
-                                       "student's (a lost laptop, a shared computer left signed in).")
-    parser.add_argument("--end", metavar="STUDENT", help="end every session of this student")
+    parser = _parser("grade sessions", "List the open web sessions of the course's students and staff, or end all "
+                                       "of one person's (a lost laptop, a shared computer left signed in).")
+    parser.add_argument("--end", metavar="ID", help="end every session of this student (or staff member)")
     args = parser.parse_args(list(argv))
     from grader.serve.policy import iso
 
     _course, storage = _storage(args.course, args.db)
     try:
         if args.end is not None:
-            if storage.student(args.end) is None:
-                raise UsageError(f"the course's database has no student `{args.end}`",
+            staff_member = args.end in {member.id for member, _ in storage.staff_members()}
+            if storage.student(args.end) is None and not staff_member:
+                raise UsageError(f"the course's database has no student or staff member `{args.end}`",
                                  hint="check the id (as in the tokens CSV)")
-            ended = storage.end_sessions(args.end, dt.datetime.now(dt.timezone.utc), f"ended by {getpass.getuser()}")
+            ended = storage.end_sessions(args.end, dt.datetime.now(dt.timezone.utc), f"ended by {getpass.getuser()}",
+                                         staff_member=staff_member)
             print(f"ended {ended} session{'' if ended == 1 else 's'} of {args.end}")
             return 0
         open_sessions = storage.open_sessions()
@@ -218,7 +223,7 @@ def main_sessions(argv: Sequence[str]) -> int:
         storage.close()
     by_student: dict[str, list] = {}
     for session in open_sessions:
-        by_student.setdefault(session.student_id, []).append(session)
+        by_student.setdefault(session.holder, []).append(session)
     for student_id, held in by_student.items():
         last = max(session.last_seen_at for session in held)
         print(f"{student_id}: {len(held)} open, last seen {iso(last)}")

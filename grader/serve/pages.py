@@ -17,12 +17,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
-from grader.serve import web_session
+from grader.serve import roles, web_session
 from grader.serve.api import bounded_body, client_address
 from grader.serve.errors import ServiceError
 from grader.serve.page_render import render_page, security_headers, sheet_body
 from grader.serve.policy import HIDDEN_FEEDBACK
 from grader.serve.service import Service
+from grader.serve.people import Person, StaffRecord
 from grader.serve.storage import StudentRecord
 
 router = APIRouter(include_in_schema=False)
@@ -97,6 +98,8 @@ def home(request: Request, token: str | None = None) -> Response:
         return _sign_in(request, token)
     student = signed_in(request)
     if student is None:
+        if roles.staff_signed_in(request):
+            return redirect("/staff/")
         return page(request, "sign_in.html.j2", None)
     return page(request, "home.html.j2", student, assignments=service_of(request).assignments(student))
 
@@ -123,16 +126,27 @@ async def login_form(request: Request) -> Response:
 def _sign_in(request: Request, token: str) -> Response:
     service = service_of(request)
     try:
-        student = service.authenticate(token, client_address(request))
+        person = service.identify(token, client_address(request))
     except ServiceError as error:
         if error.status == 401:  # the API's fix names the command line; a person at the page needs this one
             error = SIGN_IN_FAILED
         response = page(request, "sign_in.html.j2", None, status=error.status, error=error)
         response.headers.update({key: value for key, value in error.headers().items() if key == "Retry-After"})
         return response
-    response = redirect("/")  # the token leaves the address bar and the history
-    _set_cookie(request, response, web_session.SESSION_COOKIE,
-                web_session.start_session(service.storage, student, service.clock()), web_session.SESSION_LIFETIME)
+    return signed_in_redirect(request, person)
+
+
+def signed_in_redirect(request: Request, person: Person) -> Response:
+    """Start the person's session (a student's, or a staff member's) and send the browser to their first page.
+    Every sign-in ends here: a token typed on the page, a sign-in link, an LMS launch."""
+    service = service_of(request)
+    staff = isinstance(person, StaffRecord)
+    start = web_session.start_staff_session if staff else web_session.start_student_session
+    cookie = start(service.storage, person, service.clock())  # type: ignore[arg-type]
+    if staff:
+        roles.record_sign_in(service, person)  # type: ignore[arg-type]
+    response = redirect("/staff/" if staff else "/")  # the token leaves the address bar and the history
+    _set_cookie(request, response, web_session.SESSION_COOKIE, cookie, web_session.SESSION_LIFETIME)
     response.delete_cookie(web_session.LOGIN_COOKIE, path="/")
     return response
 

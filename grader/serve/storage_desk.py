@@ -160,14 +160,15 @@ class DeskTables:
                 files.c.attempt == number)).first()
         return (row.sha256, row.body) if row else None
 
-    def record_regrades(self, made: Sequence[Regrade], by: str, now: dt.datetime, entry: AuditEntry) -> None:
-        """New Results beside the earlier ones (nothing is overwritten), with the audit entry, in one transaction."""
+    def record_regrades(self, made: Sequence[Regrade], by: str, now: dt.datetime,
+                        entries: Sequence[AuditEntry]) -> None:
+        """New Results beside the earlier ones (nothing is overwritten), with the audit entries, in one transaction."""
         with self._write() as connection:
             if made:
                 connection.execute(regrades.insert(), [
                     {"file_id": regrade.file_id, "result": regrade.result, "score": regrade.score,
                      "max_score": regrade.max_score, "regraded_by": by, "regraded_at": now} for regrade in made])
-            self._audit(connection, [entry], now)
+            self._audit(connection, entries, now)
 
     # --- decisions -----------------------------------------------------------------------------------
     def record_decisions(self, assignment_id: str, made: Sequence[DecisionEntry], by: str, source: str,
