@@ -231,14 +231,15 @@ async def submit(request: Request, assignment_id: str) -> Response:
     return redirect(f"/assignments/{assignment_id}/attempts/{outcome['attempt']['number']}")
 
 
-async def _bounded_form(request: Request, limit: int, too_big: ServiceError, max_files: int = 1) -> FormData:
+async def _bounded_form(request: Request, limit: int, too_big: ServiceError, max_files: int = 1,
+                        max_fields: int = 4) -> FormData:
     """The multipart form, read only up to `limit` bytes (a declared or streamed body past it is refused)."""
     body = await bounded_body(request, limit, too_big)
 
     async def replay() -> dict[str, Any]:
         return {"type": "http.request", "body": body, "more_body": False}
 
-    return await Request(request.scope, replay).form(max_files=max_files, max_fields=4, max_part_size=limit)
+    return await Request(request.scope, replay).form(max_files=max_files, max_fields=max_fields, max_part_size=limit)
 
 
 @router.get("/assignments/{assignment_id}/attempts/{number}")
