@@ -1,5 +1,5 @@
 """The course service's commands: `grade serve`, `grade tokens`, `grade extend`, `grade collect`,
-`grade sessions`.
+`grade sessions`, `grade decisions`.
 
 Thin, like cli.py: parse the arguments, call the library, print what happened. A GraderError
 propagates to cli.py, which prints it and exits 2. Every command refuses a SQLite database that
@@ -159,7 +159,8 @@ def main_tokens(argv: Sequence[str]) -> int:
         print(f"{len(issued)} tokens issued; they are shown only this once", file=sys.stderr)
     else:
         print(f"{len(issued)} tokens issued into {args.output} (readable by you only); they are shown only "
-              "this once: send each student theirs, then keep the file safe or delete it", file=sys.stderr)
+              f"this once: send each {'person' if args.staff else 'student'} theirs, then keep the file safe or "
+              "delete it", file=sys.stderr)
     return 0
 
 
@@ -252,4 +253,62 @@ def main_collect(argv: Sequence[str]) -> int:
     finally:
         storage.close()
     print(describe_changes(outcome))
+    return 0
+
+
+def main_decisions(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(prog="grade decisions", description=(
+        "TA decisions in the course's database: import a review.yaml (a dry run unless --apply), or export them "
+        "as a review.yaml for `grade batch --overrides`. The staff pages' decisions are the same records."))
+    actions = parser.add_subparsers(dest="action", required=True, metavar="{import,export}")
+    importing = actions.add_parser("import", help="check a review.yaml against the database; --apply records it")
+    importing.add_argument("course", metavar="COURSE", help="the course folder (with course.yaml), or course.yaml")
+    importing.add_argument("file", metavar="FILE", type=Path, help="a review.yaml (or any override file)")
+    importing.add_argument("--apply", action="store_true", help="record the decisions (default: only show the diff)")
+    exporting = actions.add_parser("export", help="write the decisions as review.yaml")
+    exporting.add_argument("course", metavar="COURSE", help="the course folder (with course.yaml), or course.yaml")
+    exporting.add_argument("-o", "--output", type=Path, metavar="FILE", help="a new file (default: print it)")
+    for sub in (importing, exporting):
+        sub.add_argument("--assignment", metavar="ID", help="the assignment (needed when the course has several)")
+        sub.add_argument("--db", metavar="URL", help=DB_HELP)
+        sub.add_argument("--debug", action="store_true", help="show a traceback when something fails")
+    args = parser.parse_args(list(argv))
+    from grader.batch.overrides import MAX_OVERRIDE_BYTES
+    from grader.safe_files import read_regular_file
+    from grader.serve.class_view import class_view
+    from grader.serve.decisions_io import apply_import, describe_plan, plan_import, review_yaml
+    from grader.serve.errors import ServiceError
+
+    course, storage = _storage(args.course, args.db)
+    try:
+        if args.assignment is None and len(course.assignments) > 1:
+            raise UsageError("the course has several assignments", hint=f"add --assignment, one of: "
+                                                                         f"{', '.join(course.assignments)}")
+        assignment_id = args.assignment or next(iter(course.assignments))
+        course.assignment(assignment_id)
+        view = class_view(course, storage, assignment_id)
+        if args.action == "export":
+            text = review_yaml(view)
+            if args.output is None:
+                sys.stdout.write(text)
+            else:
+                if args.output.exists():
+                    raise UsageError("this file exists already; choose a new name", path=str(args.output))
+                args.output.write_text(text, encoding="utf-8")
+                print(f"wrote {args.output}", file=sys.stderr)
+            return 0
+        data = read_regular_file(args.file, UsageError, max_bytes=MAX_OVERRIDE_BYTES, name=str(args.file))
+        try:
+            plan = plan_import(view, data, str(args.file))
+        except ServiceError as exc:
+            raise UsageError(exc.message, hint=exc.fix) from None
+        print(describe_plan(plan))
+        if not args.apply:
+            print(f"a dry run: nothing was recorded; run again with --apply to record {len(plan.recorded)} decisions",
+                  file=sys.stderr)
+            return 0
+        recorded = apply_import(storage, view, plan, f"os:{getpass.getuser()}", dt.datetime.now(dt.timezone.utc))
+        print(f"recorded {recorded} decisions; the students see them at once", file=sys.stderr)
+    finally:
+        storage.close()
     return 0

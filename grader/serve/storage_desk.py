@@ -135,7 +135,7 @@ class DeskTables:
                    files.c.max_score, files.c.result, files.c.sha256, files.c.late, latest.c.result.label("new_result"),
                    latest.c.score.label("new_score"), latest.c.max_score.label("new_max"),
                    latest.c.regraded_at]
-        query = (select(*columns, *([files.c.body] if bodies else []))
+        query = (select(*columns, *([files.c.body] if bodies else [])).select_from(files)
                  .outerjoin(latest, latest.c.id == newest)
                  .where(files.c.assignment_id == assignment_id, files.c.attempt.is_not(None)))
         if student_id is not None:
