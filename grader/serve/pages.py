@@ -253,7 +253,9 @@ def feedback(request: Request, assignment_id: str, number: str) -> Response:
     number = int(number)  # a number attempt_result found
     attempt = next(a for a in service.attempts(student, assignment_id) if a["number"] == number)
     rubric = service.course.rubrics[assignment_id]
-    return page(request, "feedback.html.j2", student, result=result, attempt=attempt,
+    regraded = next((row for row in service.storage.attempt_rows(assignment_id, student.id)
+                     if row.attempt.number == number and row.regraded_at is not None), None)
+    return page(request, "feedback.html.j2", student, result=result, attempt=attempt, regraded=regraded,
                 hidden_feedback=HIDDEN_FEEDBACK, assignment=_listed(service, student, assignment_id),
                 title=rubric.rubric.title,
                 titles={qid: question.title for qid, question in rubric.questions.items() if question.title})
