@@ -213,7 +213,7 @@ def main_sessions(argv: Sequence[str]) -> int:
         if args.end is not None:
             staff_member = args.end in {member.id for member, _ in storage.staff_members()}
             if storage.student(args.end) is None and not staff_member:
-                raise UsageError(f"the course's database has no student or staff member `{args.end}`",
+                raise UsageError(f"the course's database has no student `{args.end}` (nor a staff member of that id)",
                                  hint="check the id (as in the tokens CSV)")
             ended = storage.end_sessions(args.end, dt.datetime.now(dt.timezone.utc), f"ended by {getpass.getuser()}",
                                          staff_member=staff_member)
