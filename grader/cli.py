@@ -35,10 +35,11 @@ usage: grade SUBMISSION.yaml [--rubric FILE] [--format text|markdown|html|json] 
        grade gradescope [--root DIR] [--rubric FILE]
        grade SUBMISSION.yaml --server URL [--token T] [--format ...]   grade sheet --server URL --assignment ID
        grade serve COURSE [--host 127.0.0.1] [--port 8000] [--db URL]
-       grade tokens COURSE --roster FILE [-o tokens.csv] [--reissue ID] [--server URL] [--db URL]
+       grade tokens COURSE --roster FILE [--staff] [-o tokens.csv] [--reissue ID] [--server URL] [--db URL]
        grade extend COURSE --student ID --assignment ID [--due ISO] [--attempts N] [--db URL]
        grade collect COURSE --assignment ID --out OUT [--which best|last] [--as-recorded] [--db URL]
-       grade sessions COURSE [--end STUDENT] [--db URL]
+       grade sessions COURSE [--end ID] [--db URL]
+       grade decisions import COURSE FILE [--apply] [--assignment ID]   grade decisions export COURSE [-o FILE]
 
 Grade a written homework answered in a submit.yaml.
 
@@ -58,7 +59,8 @@ Grade a written homework answered in a submit.yaml.
   grade tokens COURSE --roster F    one secret token per student, shown once
   grade extend COURSE ...           one student's later due date or attempt limit
   grade collect COURSE ...          the counted attempts as a `grade batch` output folder
-  grade sessions COURSE [--end ID]  the open web sessions; end all of one student's
+  grade sessions COURSE [--end ID]  the open web sessions; end all of one person's
+  grade decisions import|export     TA decisions in the course's database, as review.yaml
 
 Run `grade COMMAND --help` for a command's options. Exit status: 0 done, 1 a check failed,
 2 bad input (the message says which file and what to fix). --debug shows tracebacks.
@@ -261,12 +263,13 @@ COMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
     "sheet": cmd_sheet, "batch": cmd_batch, "export": cmd_export, "gradescope": cmd_gradescope,
     "variants": cmd_variants, "new": cmd_new,
     **{name: (lambda argv, name=name: _course_service(name, argv))
-       for name in ("serve", "tokens", "extend", "collect", "sessions")},
+       for name in ("serve", "tokens", "extend", "collect", "sessions", "decisions")},
 }
 
 
 def _course_service(command: str, argv: Sequence[str]) -> int:
-    """`grade serve|tokens|extend|collect|sessions`: grader/serve/commands.py (the `serve` extra is imported there)."""
+    """`grade serve|tokens|extend|collect|sessions|decisions`: grader/serve/commands.py (the `serve` extra is
+    imported there)."""
     from grader.serve import commands
 
     return getattr(commands, f"main_{command}")(argv)

@@ -83,7 +83,8 @@ async def bounded_body(request: Request, limit: int, too_big: ServiceError) -> b
     return b"".join(chunks)
 
 
-async def bounded_form(request: Request, limit: int, too_big: ServiceError, max_files: int = 1) -> FormData:
+async def bounded_form(request: Request, limit: int, too_big: ServiceError, max_files: int = 1,
+                       max_fields: int = 4) -> FormData:
     """The multipart form, read only up to `limit` bytes (a declared or streamed body past it is refused)."""
     body = await bounded_body(request, limit, too_big)
 
@@ -91,7 +92,8 @@ async def bounded_form(request: Request, limit: int, too_big: ServiceError, max_
         return {"type": "http.request", "body": body, "more_body": False}
 
     try:
-        return await Request(request.scope, replay).form(max_files=max_files, max_fields=4, max_part_size=limit)
+        return await Request(request.scope, replay).form(max_files=max_files, max_fields=max_fields,
+                                                         max_part_size=limit)
     except (MultiPartException, ValueError) as exc:
         raise ServiceError(422, f"the form could not be read ({str(exc)[:80]})", "send the form again") from None
 

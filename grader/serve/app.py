@@ -1,8 +1,9 @@
-"""The ASGI app: `create_app(course, db)` wires the course, the storage and the routers together.
+"""The ASGI app: `create_app(course, db)` wires the course, the storage and the routers together
+(the students' API and pages, the staff's API and pages).
 
 Errors are mapped in one place: a `ServiceError` becomes `{"error": {"status", "message", "fix"}}`
-under /api/ (and /healthz), or the web page's own error page elsewhere when `pages` provides
-`render_error`. The request log holds the method, the path (never the query string, which may
+under /api/ (and /healthz), the staff pages' error page (or sign-in form) under /staff/, or the
+web page's own error page elsewhere when `pages` provides `render_error`. The request log holds the method, the path (never the query string, which may
 carry a sign-in link's token; control and bidi characters shown escaped, so a path cannot forge
 a log line), the status and the time: no tokens, no answers. Every response carries the security
 headers of the pages (`page_render.security_headers`): what a route sets itself, such as a page's
@@ -25,7 +26,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 
 from grader.reports.escaping import for_terminal_line
-from grader.serve import api
+from grader.serve import api, staff_api, staff_pages
 from grader.serve.course import load_course
 from grader.serve.errors import ServiceError
 from grader.serve.page_render import security_headers
@@ -55,13 +56,17 @@ def create_app(course_dir: str | Path, db_url: str | None = None, *, settings: S
                   openapi_url="/api/v1/openapi.json")
     app.state.service = service
     app.include_router(api.router)
+    app.include_router(staff_api.router)
     pages = _pages_module()
     if pages is not None:
         app.include_router(pages.router)
+        app.include_router(staff_pages.router)
     render_error = getattr(pages, "render_error", None)
 
     def error_response(request: Request, error: ServiceError) -> Response:
         path = request.url.path
+        if render_error is not None and (path == "/staff" or path.startswith("/staff/")):
+            return staff_pages.render_error(request, error)
         if render_error is not None and not path.startswith("/api/") and path != "/healthz":
             return render_error(request, error)
         return JSONResponse(error.body(), status_code=error.status, headers=error.headers())

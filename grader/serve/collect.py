@@ -60,8 +60,8 @@ class CollectOutcome:
 
 
 def collect(course: Course, storage: Storage, assignment_id: str, out: Path, *, which: str | None = None,
-            as_recorded: bool = False, quiet: bool = False) -> CollectOutcome:
-    """Write OUT from the stored attempts (see the module docstring)."""
+            as_recorded: bool = False, quiet: bool = False, overrides: tuple[Path, ...] = ()) -> CollectOutcome:
+    """Write OUT from the stored attempts (see the module docstring); `overrides`: decision files to apply."""
     assignment = course.assignment(assignment_id)
     rubric = course.rubrics[assignment_id]
     chosen_policy = assignment.model_copy(update={"score": which or assignment.score})
@@ -93,7 +93,7 @@ def collect(course: Course, storage: Storage, assignment_id: str, out: Path, *, 
         recorded = ({names[student_id]: stored.result for student_id, stored in chosen.items()}
                     if as_recorded else None)
         batch = run_batch(BatchOptions(folder=folder, rubric=rubric.path, out=out, jobs=1, quiet=quiet,
-                                       recorded=recorded))
+                                       recorded=recorded, overrides=overrides))
     now_results = {result.student.id: result for result in read_results(out)}
     changes = [_change(stored, now_results.get(student_id), rubric, as_recorded)
                for student_id, stored in sorted(chosen.items())

@@ -1,5 +1,5 @@
 """The course service's commands: `grade serve`, `grade tokens`, `grade extend`, `grade collect`,
-`grade sessions`.
+`grade sessions`, `grade decisions`.
 
 Thin, like cli.py: parse the arguments, call the library, print what happened. A GraderError
 propagates to cli.py, which prints it and exits 2. Every command refuses a SQLite database that
@@ -144,6 +144,9 @@ def main_tokens(argv: Sequence[str]) -> int:
     parser.add_argument("--reissue", metavar="ID", help="replace this one student's token (the old one stops working)")
     parser.add_argument("--server", metavar="URL", help="the address students open (https://...): adds a `link` "
                                                         "column, a sign-in link for each student's mail")
+    parser.add_argument("--staff", action="store_true",
+                        help="tokens for TAs and instructors: the roster is staff_id,name,email,role (role ta or "
+                             "instructor); they sign in on the same page and reach the staff pages")
     args = parser.parse_args(list(argv))
     if args.server and not args.server.startswith(("https://", "http://")):
         raise UsageError(f"--server `{args.server}` is not an http(s):// address", hint="e.g. https://grade.example.edu")
@@ -152,18 +155,19 @@ def main_tokens(argv: Sequence[str]) -> int:
     _course, storage = _storage(args.course, args.db)
     try:
         issued, text = run_tokens(storage, args.roster, args.output, args.reissue, dt.datetime.now(dt.timezone.utc),
-                                  args.server)
+                                  args.server, staff=args.staff)
     finally:
         storage.close()
     if not issued:
-        print("every student on the roster has a token already; nothing was issued "
-              "(--reissue ID replaces one)", file=sys.stderr)
+        print(f"every {'staff member' if args.staff else 'student'} on the roster has a token already; nothing was "
+              "issued (--reissue ID replaces one)", file=sys.stderr)
     elif args.output is None:
         sys.stdout.write(text)
         print(f"{len(issued)} tokens issued; they are shown only this once", file=sys.stderr)
     else:
         print(f"{len(issued)} tokens issued into {args.output} (readable by you only); they are shown only "
-              "this once: send each student theirs, then keep the file safe or delete it", file=sys.stderr)
+              f"this once: send each {'person' if args.staff else 'student'} theirs, then keep the file safe or "
+              "delete it", file=sys.stderr)
     return 0
 
 
@@ -205,19 +209,21 @@ def main_extend(argv: Sequence[str]) -> int:
 
 
 def main_sessions(argv: Sequence[str]) -> int:
-    parser = _parser("grade sessions", "List the open web sessions of the course's students, or end all of one "
-                                       "student's (a lost laptop, a shared computer left signed in).")
-    parser.add_argument("--end", metavar="STUDENT", help="end every session of this student")
+    parser = _parser("grade sessions", "List the open web sessions of the course's students and staff, or end all "
+                                       "of one person's (a lost laptop, a shared computer left signed in).")
+    parser.add_argument("--end", metavar="ID", help="end every session of this student (or staff member)")
     args = parser.parse_args(list(argv))
     from grader.serve.policy import iso
 
     _course, storage = _storage(args.course, args.db)
     try:
         if args.end is not None:
-            if storage.student(args.end) is None:
-                raise UsageError(f"the course's database has no student `{args.end}`",
+            staff_member = args.end in {member.id for member, _ in storage.staff_members()}
+            if storage.student(args.end) is None and not staff_member:
+                raise UsageError(f"the course's database has no student `{args.end}` (nor a staff member of that id)",
                                  hint="check the id (as in the tokens CSV)")
-            ended = storage.end_sessions(args.end, dt.datetime.now(dt.timezone.utc), f"ended by {getpass.getuser()}")
+            ended = storage.end_sessions(args.end, dt.datetime.now(dt.timezone.utc), f"ended by {getpass.getuser()}",
+                                         staff_member=staff_member)
             print(f"ended {ended} session{'' if ended == 1 else 's'} of {args.end}")
             return 0
         open_sessions = storage.open_sessions()
@@ -225,7 +231,7 @@ def main_sessions(argv: Sequence[str]) -> int:
         storage.close()
     by_student: dict[str, list] = {}
     for session in open_sessions:
-        by_student.setdefault(session.student_id, []).append(session)
+        by_student.setdefault(session.holder, []).append(session)
     for student_id, held in by_student.items():
         last = max(session.last_seen_at for session in held)
         print(f"{student_id}: {len(held)} open, last seen {iso(last)}")
@@ -254,4 +260,62 @@ def main_collect(argv: Sequence[str]) -> int:
     finally:
         storage.close()
     print(describe_changes(outcome))
+    return 0
+
+
+def main_decisions(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(prog="grade decisions", description=(
+        "TA decisions in the course's database: import a review.yaml (a dry run unless --apply), or export them "
+        "as a review.yaml for `grade batch --overrides`. The staff pages' decisions are the same records."))
+    actions = parser.add_subparsers(dest="action", required=True, metavar="{import,export}")
+    importing = actions.add_parser("import", help="check a review.yaml against the database; --apply records it")
+    importing.add_argument("course", metavar="COURSE", help="the course folder (with course.yaml), or course.yaml")
+    importing.add_argument("file", metavar="FILE", type=Path, help="a review.yaml (or any override file)")
+    importing.add_argument("--apply", action="store_true", help="record the decisions (default: only show the diff)")
+    exporting = actions.add_parser("export", help="write the decisions as review.yaml")
+    exporting.add_argument("course", metavar="COURSE", help="the course folder (with course.yaml), or course.yaml")
+    exporting.add_argument("-o", "--output", type=Path, metavar="FILE", help="a new file (default: print it)")
+    for sub in (importing, exporting):
+        sub.add_argument("--assignment", metavar="ID", help="the assignment (needed when the course has several)")
+        sub.add_argument("--db", metavar="URL", help=DB_HELP)
+        sub.add_argument("--debug", action="store_true", help="show a traceback when something fails")
+    args = parser.parse_args(list(argv))
+    from grader.batch.overrides import MAX_OVERRIDE_BYTES
+    from grader.safe_files import read_regular_file
+    from grader.serve.class_view import class_view
+    from grader.serve.decisions_io import apply_import, describe_plan, plan_import, review_yaml
+    from grader.serve.errors import ServiceError
+
+    course, storage = _storage(args.course, args.db)
+    try:
+        if args.assignment is None and len(course.assignments) > 1:
+            raise UsageError("the course has several assignments", hint=f"add --assignment, one of: "
+                                                                         f"{', '.join(course.assignments)}")
+        assignment_id = args.assignment or next(iter(course.assignments))
+        course.assignment(assignment_id)
+        view = class_view(course, storage, assignment_id)
+        if args.action == "export":
+            text = review_yaml(view)
+            if args.output is None:
+                sys.stdout.write(text)
+            else:
+                if args.output.exists():
+                    raise UsageError("this file exists already; choose a new name", path=str(args.output))
+                args.output.write_text(text, encoding="utf-8")
+                print(f"wrote {args.output}", file=sys.stderr)
+            return 0
+        data = read_regular_file(args.file, UsageError, max_bytes=MAX_OVERRIDE_BYTES, name=str(args.file))
+        try:
+            plan = plan_import(view, data, str(args.file))
+        except ServiceError as exc:
+            raise UsageError(exc.message, hint=exc.fix) from None
+        print(describe_plan(plan))
+        if not args.apply:
+            print(f"a dry run: nothing was recorded; run again with --apply to record {len(plan.recorded)} decisions",
+                  file=sys.stderr)
+            return 0
+        recorded = apply_import(storage, view, plan, f"os:{getpass.getuser()}", dt.datetime.now(dt.timezone.utc))
+        print(f"recorded {recorded} decisions; the students see them at once", file=sys.stderr)
+    finally:
+        storage.close()
     return 0

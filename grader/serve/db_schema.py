@@ -11,10 +11,10 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import (Boolean, Column, Connection, Float, ForeignKey, Integer, LargeBinary, MetaData, String,
-                        Table, Text, TypeDecorator, UniqueConstraint, func, update)
+from sqlalchemy import (Boolean, Column, Connection, Float, ForeignKey, Index, Integer, LargeBinary, MetaData,
+                        String, Table, Text, TypeDecorator, UniqueConstraint, func, update)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class UTCDateTime(TypeDecorator):
@@ -60,15 +60,56 @@ extensions = Table(
     Column("student_id", String(64), ForeignKey("students.id"), nullable=False),
     Column("assignment_id", String(64), nullable=False),
     Column("due", UTCDateTime), Column("attempts", Integer),
-    Column("granted_by", Text, nullable=False), Column("granted_at", UTCDateTime, nullable=False))
+    Column("granted_by", Text, nullable=False), Column("granted_at", UTCDateTime, nullable=False),
+    Column("reason", Text))  # why (the staff page asks; `grade extend` leaves it empty)
+staff = Table(
+    "staff", metadata,  # TAs and instructors: never students, so no student list or statistic counts them
+    Column("id", String(64), primary_key=True),
+    Column("name", Text), Column("email", Text),
+    Column("role", String(16), nullable=False),  # ta | instructor
+    Column("token_hash", String(64), unique=True), Column("token_issued_at", UTCDateTime))
 sessions = Table(
     "sessions", metadata,  # web sign-ins: the cookie is a random id, of which only the hash is kept
     Column("id_hash", String(64), primary_key=True),
-    Column("student_id", String(64), ForeignKey("students.id"), nullable=False, index=True),
+    Column("student_id", String(64), ForeignKey("students.id"), index=True),  # whose: a student's ...
+    Column("staff_id", String(64), ForeignKey("staff.id"), index=True),  # ... or a staff member's (one of the two)
     Column("created_at", UTCDateTime, nullable=False),
     Column("last_seen_at", UTCDateTime, nullable=False),
     Column("ended_at", UTCDateTime),
     Column("ended_why", Text))
+decisions = Table(
+    "decisions", metadata,  # TA decisions, never updated: the latest per (assignment, student, question) holds
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("assignment_id", String(64), nullable=False),
+    Column("student_id", String(64), ForeignKey("students.id"), nullable=False),
+    Column("question_id", String(128), nullable=False),
+    Column("answer_sha256", String(64)),  # the answer it judged (as review.yaml binds it); null: any answer
+    Column("score", Float),  # null: the decision was withdrawn (the answer is provisional again)
+    Column("comment", Text),
+    Column("decided_by", Text, nullable=False), Column("decided_at", UTCDateTime, nullable=False),
+    Column("source", String(16), nullable=False),  # page | api | import
+    Index("decisions_by_answer", "assignment_id", "student_id", "question_id"))
+regrades = Table(
+    "regrades", metadata,  # a graded attempt graded again (a fixed rubric): beside its first result, never over it
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("file_id", Integer, ForeignKey("files.id"), nullable=False, index=True),
+    Column("result", Text, nullable=False), Column("score", Float, nullable=False),
+    Column("max_score", Float, nullable=False),
+    Column("regraded_by", Text, nullable=False), Column("regraded_at", UTCDateTime, nullable=False))
+audit = Table(
+    "audit", metadata,  # every staff action: who, when, what
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", Text, nullable=False),  # a staff id, or `os:USER` for a command run on the server
+    Column("action", String(32), nullable=False),
+    Column("assignment_id", String(64)), Column("student_id", String(64), index=True),
+    Column("detail", Text, nullable=False))
+
+
+V2_SESSIONS = ("CREATE TABLE sessions (id_hash VARCHAR(64) NOT NULL PRIMARY KEY, student_id VARCHAR(64) NOT NULL "
+               "REFERENCES students (id), created_at VARCHAR(32) NOT NULL, last_seen_at VARCHAR(32) NOT NULL, "
+               "ended_at VARCHAR(32), ended_why TEXT)")
+V2_SESSION_COLUMNS = "id_hash, student_id, created_at, last_seen_at, ended_at, ended_why"
 
 
 def _sizes_and_sessions(connection: Connection) -> None:
@@ -76,7 +117,27 @@ def _sizes_and_sessions(connection: Connection) -> None:
     connection.exec_driver_sql("ALTER TABLE files ADD COLUMN size INTEGER")
     connection.exec_driver_sql("ALTER TABLE files ADD COLUMN kept BOOLEAN")
     connection.execute(update(files).values(size=func.length(files.c.body), kept=True))
+    connection.exec_driver_sql(V2_SESSIONS)  # as version 2 had it (the table is reshaped by the next step)
+    connection.exec_driver_sql("CREATE INDEX ix_sessions_student_id ON sessions (student_id)")
+
+
+def _staff_and_decisions(connection: Connection) -> None:
+    """Version 2 -> 3: the staff and their sessions, TA decisions, regrades, the audit table, extension reasons."""
+    for table in (staff, decisions, regrades, audit):
+        table.create(connection)
+    connection.exec_driver_sql("ALTER TABLE extensions ADD COLUMN reason TEXT")
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("ALTER TABLE sessions ALTER COLUMN student_id DROP NOT NULL")
+        connection.exec_driver_sql("ALTER TABLE sessions ADD COLUMN staff_id VARCHAR(64) REFERENCES staff (id)")
+        connection.exec_driver_sql("CREATE INDEX ix_sessions_staff_id ON sessions (staff_id)")
+        return
+    # SQLite cannot drop a NOT NULL: the table is made anew and its rows copied over (SQLite's own recipe)
+    connection.exec_driver_sql("DROP INDEX ix_sessions_student_id")
+    connection.exec_driver_sql("ALTER TABLE sessions RENAME TO sessions_v2")
     sessions.create(connection)
+    connection.exec_driver_sql(f"INSERT INTO sessions ({V2_SESSION_COLUMNS}) SELECT {V2_SESSION_COLUMNS} "
+                               "FROM sessions_v2")
+    connection.exec_driver_sql("DROP TABLE sessions_v2")
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _sizes_and_sessions}  # version N -> the step to N + 1
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _sizes_and_sessions, 2: _staff_and_decisions}  # version N -> the step to N + 1

@@ -18,13 +18,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from grader.serve import web_session
+from grader.serve import roles, web_session
 from grader.serve.api import FORM_OVERHEAD, bounded_form, client_address, public_base
 from grader.serve.client_wheel import WHEEL_NAME
 from grader.serve.errors import ServiceError
 from grader.serve.page_render import render_page, security_headers, sheet_body
 from grader.serve.policy import HIDDEN_FEEDBACK
 from grader.serve.service import Service
+from grader.serve.people import Person, StaffRecord
 from grader.serve.storage import StudentRecord
 
 router = APIRouter(include_in_schema=False)
@@ -98,6 +99,8 @@ def home(request: Request, token: str | None = None) -> Response:
         return _sign_in(request, token)
     student = signed_in(request)
     if student is None:
+        if roles.staff_signed_in(request):
+            return redirect("/staff/")
         return page(request, "sign_in.html.j2", None)
     return page(request, "home.html.j2", student, assignments=service_of(request).assignments(student),
                 server=public_base(request), wheel=WHEEL_NAME)
@@ -125,16 +128,27 @@ async def login_form(request: Request) -> Response:
 def _sign_in(request: Request, token: str) -> Response:
     service = service_of(request)
     try:
-        student = service.authenticate(token, client_address(request))
+        person = service.identify(token, client_address(request))
     except ServiceError as error:
         if error.status == 401:  # the API's fix names the command line; a person at the page needs this one
             error = SIGN_IN_FAILED
         response = page(request, "sign_in.html.j2", None, status=error.status, error=error)
         response.headers.update({key: value for key, value in error.headers().items() if key == "Retry-After"})
         return response
-    response = redirect("/")  # the token leaves the address bar and the history
-    _set_cookie(request, response, web_session.SESSION_COOKIE,
-                web_session.start_session(service.storage, student, service.clock()), web_session.SESSION_LIFETIME)
+    return signed_in_redirect(request, person)
+
+
+def signed_in_redirect(request: Request, person: Person) -> Response:
+    """Start the person's session (a student's, or a staff member's) and send the browser to their first page.
+    Every sign-in ends here: a token typed on the page, a sign-in link, an LMS launch."""
+    service = service_of(request)
+    staff = isinstance(person, StaffRecord)
+    start = web_session.start_staff_session if staff else web_session.start_student_session
+    cookie = start(service.storage, person, service.clock())  # type: ignore[arg-type]
+    if staff:
+        roles.record_sign_in(service, person)  # type: ignore[arg-type]
+    response = redirect("/staff/" if staff else "/")  # the token leaves the address bar and the history
+    _set_cookie(request, response, web_session.SESSION_COOKIE, cookie, web_session.SESSION_LIFETIME)
     response.delete_cookie(web_session.LOGIN_COOKIE, path="/")
     return response
 
@@ -231,7 +245,9 @@ def feedback(request: Request, assignment_id: str, number: str) -> Response:
     number = int(number)  # a number attempt_result found
     attempt = next(a for a in service.attempts(student, assignment_id) if a["number"] == number)
     rubric = service.course.rubrics[assignment_id]
-    return page(request, "feedback.html.j2", student, result=result, attempt=attempt,
+    regraded = next((row for row in service.storage.attempt_rows(assignment_id, student.id)
+                     if row.attempt.number == number and row.regraded_at is not None), None)
+    return page(request, "feedback.html.j2", student, result=result, attempt=attempt, regraded=regraded,
                 hidden_feedback=HIDDEN_FEEDBACK, assignment=_listed(service, student, assignment_id),
                 title=rubric.rubric.title,
                 titles={qid: question.title for qid, question in rubric.questions.items() if question.title})

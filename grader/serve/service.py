@@ -34,8 +34,10 @@ from grader.safe_yaml import MAX_BYTES, load_yaml_bytes
 from grader.serve import policy
 from grader.serve.client_wheel import ClientWheel
 from grader.serve.course import AssignmentConfig, Course
+from grader.serve.decided import decided_attempts, decided_result
 from grader.serve.errors import ServiceError
 from grader.serve.ratelimit import Throttle
+from grader.serve.people import Person
 from grader.serve.storage import Storage, StudentRecord
 from grader.sheet import render_sheet
 from grader.submission import BLANK_FILE_HINT, Submission, parse_submission
@@ -92,18 +94,28 @@ class Service:
         self.storage.close()
 
     # --- who is asking -------------------------------------------------------------------------------
-    def authenticate(self, token: str | None, client: str) -> StudentRecord:
-        """The token's student; 401 for no or an unknown token, 429 after too many failures from `client`.
+    def identify(self, token: str | None, client: str) -> Person:
+        """The token's student or staff member; 401 for no or an unknown token, 429 after too many failures
+        from `client`.
 
         Failures are counted per address, and only failures are slowed down: a valid token always
         passes, so one student guessing behind a campus NAT never locks out the class behind it."""
         digest = token_hash(token or "")  # hashed either way: an unknown token costs what a known one does
-        student = self.storage.student_by_token_hash(digest) if token else None
-        if student is not None:
-            return student
+        person = (self.storage.student_by_token_hash(digest) or self.storage.staff_by_token_hash(digest)
+                  if token else None)
+        if person is not None:
+            return person
         self.failed_sign_ins.check(client)
         self.failed_sign_ins.count(client)
         raise ServiceError(401, "no token was given" if not token else "this token is not known", TOKEN_FIX)
+
+    def authenticate(self, token: str | None, client: str) -> StudentRecord:
+        """The token's student (see `identify`); a staff token is 403 here: staff are not students."""
+        person = self.identify(token, client)
+        if not isinstance(person, StudentRecord):
+            raise ServiceError(403, "this is a staff token; the student API is for students",
+                               "staff calls are under /api/v1/staff/ (or sign in on the web page)")
+        return person
 
     # --- reading -------------------------------------------------------------------------------------
     def assignments(self, student: StudentRecord) -> list[dict[str, Any]]:
@@ -112,7 +124,7 @@ class Service:
         now = self.clock()
         listed = []
         for assignment_id, assignment in self.course.assignments.items():
-            extension, attempts = self.storage.standing(student.id, assignment_id)
+            extension, attempts = self.standing(student.id, assignment_id)
             terms = policy.terms_for(assignment, extension)
             counted = policy.counted_attempt(terms, attempts)
             rubric = self.course.rubrics[assignment_id]
@@ -131,7 +143,7 @@ class Service:
     def attempts(self, student: StudentRecord, assignment_id: str) -> list[dict[str, Any]]:
         """The student's own graded attempts of one assignment, oldest first, as they stand now."""
         self._assignment(assignment_id)
-        extension, attempts = self.storage.standing(student.id, assignment_id)
+        extension, attempts = self.standing(student.id, assignment_id)
         terms = policy.terms_for(self.course.assignments[assignment_id], extension)
         return [attempt_json(standing) | {"score": standing.attempt.score, "max_score": standing.attempt.max_score}
                 for standing in policy.standings(terms, attempts)]
@@ -145,8 +157,18 @@ class Service:
         if recorded is None:
             raise ServiceError(404, f"you have no attempt {number[:20]} of `{assignment_id}`",
                                "list your attempts with GET /api/v1/assignments/ID/attempts")
-        return policy.shown_result(Result.model_validate_json(recorded), self._terms(student, assignment_id),
-                                   self.clock())
+        decisions = self.storage.decisions(assignment_id, student.id).get(student.id)
+        result = decided_result(recorded, decisions, self.course.rubrics[assignment_id])[1]  # "TA decision" shows
+        return policy.shown_result(result, self._terms(student, assignment_id), self.clock())
+
+    def standing(self, student_id: str, assignment_id: str) -> tuple[policy.Extension, list[policy.RecordedAttempt]]:
+        """The student's extension and attempts, each scored as it stands: its latest regrade, the TA's decisions."""
+        extension, attempts = self.storage.standing(student_id, assignment_id)
+        decisions = self.storage.decisions(assignment_id, student_id).get(student_id)
+        if decisions:
+            attempts = decided_attempts(attempts, self.storage.attempt_rows(assignment_id, student_id), decisions,
+                                        self.course.rubrics[assignment_id])
+        return extension, attempts
 
     def sheet(self, student: StudentRecord, assignment_id: str, sheet_format: str, server: str) -> str:
         """The student's own problem sheet (their variant's numbers), as Markdown or HTML."""

@@ -40,10 +40,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from grader.errors import UsageError
-from grader.serve.db_schema import (MIGRATIONS, SCHEMA_VERSION, extensions, files, meta, metadata, sessions,
-                                    students)
+from grader.serve.db_schema import (MIGRATIONS, SCHEMA_VERSION, extensions, files, meta, metadata, regrades,
+                                    sessions, staff, students)
 from grader.serve.errors import ServiceError
+from grader.serve.people import Person, StaffRecord, StudentRecord  # noqa: F401 - the records storage returns
 from grader.serve.permissions import create_private
+from grader.serve.storage_desk import AuditEntry, DeskTables
+from grader.serve.storage_sessions import SessionRecord, SessionTables
 from grader.serve.policy import Extension, RecordedAttempt
 
 DEFAULT_DB_NAME = "grade.db"
@@ -51,16 +54,7 @@ BUSY_TIMEOUT_SECONDS = 30  # SQLite: how long a writer waits for the lock before
 POOL_SIZE = 40  # kept open: one per request thread of FastAPI's pool (connections past it are opened and closed)
 POOL_OVERFLOW = 5  # 2 processes x 45 stay under PostgreSQL's default 100 connections
 POOL_RECYCLE_SECONDS = 1800  # PostgreSQL: reconnect now and then instead of pinging before every use
-SESSION_TOUCH = dt.timedelta(seconds=60)  # a session's last-seen time is written at most this often
 REFUSED_WINDOW = dt.timedelta(hours=24)  # the refused-files allowance counts the last 24 hours
-
-
-@dataclass(frozen=True)
-class StudentRecord:
-    id: str
-    name: str | None
-    email: str | None
-    has_token: bool
 
 
 @dataclass(frozen=True)
@@ -73,13 +67,6 @@ class StoredAttempt:
     body: bytes
     result: str
     late_when_recorded: bool
-
-
-@dataclass(frozen=True)
-class SessionRecord:
-    student_id: str
-    created_at: dt.datetime
-    last_seen_at: dt.datetime
 
 
 # The policy's verdict inside the transaction: (a refusal or None, the attempt's time, whether it is late).
@@ -129,7 +116,7 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
-class Storage:
+class Storage(SessionTables, DeskTables):
     """The course's database. Thread-safe: each call takes a pooled connection."""
 
     def __init__(self, url: str) -> None:
@@ -248,54 +235,6 @@ class Storage:
                 else:
                     connection.execute(students.insert().values(id=student_id, name=name, email=email, **values))
 
-    # --- sessions --------------------------------------------------------------------------------------
-    def start_session(self, id_hash: str, student_id: str, now: dt.datetime) -> None:
-        with self._write() as connection:
-            connection.execute(sessions.insert().values(id_hash=id_hash, student_id=student_id, created_at=now,
-                                                        last_seen_at=now))
-
-    def session_student(self, id_hash: str, now: dt.datetime, *, idle: dt.timedelta,
-                        lifetime: dt.timedelta) -> StudentRecord | None:
-        """The student of an open session that has been neither idle for `idle` nor open for `lifetime`;
-        a session past either is ended. Seeing it counts as activity."""
-        with self.engine.connect() as connection:
-            row = connection.execute(select(sessions, students.c.name, students.c.email)
-                                     .join(students, students.c.id == sessions.c.student_id)
-                                     .where(sessions.c.id_hash == id_hash, sessions.c.ended_at.is_(None))).first()
-        if row is None:
-            return None
-        why = ("expired" if now - row.created_at > lifetime else "idle" if now - row.last_seen_at > idle else None)
-        if why is not None:
-            self.end_session(id_hash, now, why)
-            return None
-        if now - row.last_seen_at > SESSION_TOUCH:
-            with self._write(flush=False) as connection:
-                connection.execute(update(sessions).where(sessions.c.id_hash == id_hash).values(last_seen_at=now))
-        return StudentRecord(row.student_id, row.name, row.email, True)
-
-    def end_session(self, id_hash: str, now: dt.datetime, why: str) -> None:
-        with self._write() as connection:
-            connection.execute(update(sessions).where(sessions.c.id_hash == id_hash, sessions.c.ended_at.is_(None))
-                               .values(ended_at=now, ended_why=why))
-
-    def end_sessions(self, student_id: str, now: dt.datetime, why: str) -> int:
-        """End every open session of one student; how many there were."""
-        with self._write() as connection:
-            return self._end_sessions(connection, student_id, now, why)
-
-    @staticmethod
-    def _end_sessions(connection: Connection, student_id: str, now: dt.datetime, why: str) -> int:
-        return connection.execute(update(sessions).where(sessions.c.student_id == student_id,
-                                                         sessions.c.ended_at.is_(None))
-                                  .values(ended_at=now, ended_why=why)).rowcount
-
-    def open_sessions(self) -> list[SessionRecord]:
-        """Sessions not ended (some may be past their idle time or lifetime, and end when next seen)."""
-        with self.engine.connect() as connection:
-            rows = connection.execute(select(sessions).where(sessions.c.ended_at.is_(None))
-                                      .order_by(sessions.c.student_id, sessions.c.created_at)).all()
-        return [SessionRecord(row.student_id, row.created_at, row.last_seen_at) for row in rows]
-
     # --- files and attempts --------------------------------------------------------------------------
     def record_received(self, student_id: str, assignment_id: str, body: bytes, at: dt.datetime, *,
                         limit: int | None) -> int | None:
@@ -360,16 +299,18 @@ class Storage:
 
     @staticmethod
     def _attempts(connection: Connection, student_id: str, assignment_id: str) -> list[RecordedAttempt]:
+        """The student's graded attempts, each with its score as it stands: the latest regrade's, else the first."""
         rows = connection.execute(
-            select(files.c.attempt, files.c.graded_at, files.c.score, files.c.max_score)
+            select(files.c.attempt, files.c.graded_at, func.coalesce(_latest_regrade(regrades.c.score), files.c.score),
+                   func.coalesce(_latest_regrade(regrades.c.max_score), files.c.max_score))
             .where(files.c.student_id == student_id, files.c.assignment_id == assignment_id,
                    files.c.attempt.is_not(None)).order_by(files.c.attempt)).all()
-        return [RecordedAttempt(row.attempt, row.graded_at, row.score, row.max_score) for row in rows]
+        return [RecordedAttempt(*row) for row in rows]
 
     def attempt_result(self, student_id: str, assignment_id: str, number: int) -> str | None:
-        """The recorded Result JSON of one of the student's attempts."""
+        """The Result JSON of one of the student's attempts as it stands (the latest regrade's, else as graded)."""
         with self.engine.connect() as connection:
-            return connection.scalar(select(files.c.result).where(
+            return connection.scalar(select(func.coalesce(_latest_regrade(regrades.c.result), files.c.result)).where(
                 files.c.student_id == student_id, files.c.assignment_id == assignment_id, files.c.attempt == number))
 
     def graded_attempts(self, assignment_id: str) -> list[StoredAttempt]:
@@ -407,11 +348,15 @@ class Storage:
 
     # --- extensions ----------------------------------------------------------------------------------
     def add_extension(self, student_id: str, assignment_id: str, due: dt.datetime | None, attempts: int | None,
-                      granted_by: str, now: dt.datetime) -> None:
+                      granted_by: str, now: dt.datetime, *, reason: str | None = None,
+                      audit: AuditEntry | None = None) -> None:
+        """Record a grant (and, from the staff pages, its audit entry in the same transaction)."""
         with self._write() as connection:
             connection.execute(extensions.insert().values(student_id=student_id, assignment_id=assignment_id,
                                                           due=due, attempts=attempts, granted_by=granted_by,
-                                                          granted_at=now))
+                                                          granted_at=now, reason=reason))
+            if audit is not None:
+                self._audit(connection, [audit], now)
 
     def extension(self, student_id: str, assignment_id: str) -> Extension:
         """The latest due date and the latest attempt limit granted (each may come from a different grant)."""
@@ -426,6 +371,12 @@ class Storage:
         due = next((row.due for row in reversed(rows) if row.due is not None), None)
         attempts = next((row.attempts for row in reversed(rows) if row.attempts is not None), None)
         return Extension(due=due, attempts=attempts)
+
+
+def _latest_regrade(column: Any) -> Any:
+    """`column` of a file's latest regrade (a scalar subquery; NULL when it was never regraded)."""
+    return (select(column).where(regrades.c.file_id == files.c.id).order_by(regrades.c.id.desc()).limit(1)
+            .scalar_subquery())
 
 
 def open_storage(db: str | None, course_folder: Path) -> Storage:

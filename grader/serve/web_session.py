@@ -1,7 +1,7 @@
 """The web page's sign-in sessions, kept on the server, and its CSRF tokens.
 
 Signing in makes a session: a random id in the browser's cookie, and in the database only its
-SHA-256 with the student, the time and the last time it was seen. A session ends on sign-out, when
+SHA-256 with the student (or the staff member: `start_staff_session`), the time and the last time it was seen. A session ends on sign-out, when
 the student's token is reissued, after IDLE_TIMEOUT without a visit, after SESSION_LIFETIME in any
 case, and by `grade sessions COURSE --end STUDENT`. Nothing in a copy of the database is enough to
 sign anyone in: it holds hashes of tokens and session ids, never what a browser presents.
@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import secrets
 
+from grader.serve.people import Person, StaffRecord
 from grader.serve.storage import Storage, StudentRecord
 
 SESSION_COOKIE = "grade_session"
@@ -38,19 +39,35 @@ def _id_hash(cookie: str) -> str:
     return hashlib.sha256(cookie.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def start_session(storage: Storage, student: StudentRecord, now: dt.datetime) -> str:
+def start_student_session(storage: Storage, student: StudentRecord, now: dt.datetime) -> str:
     """A new session for `student`; the cookie value (shown to the browser only)."""
     cookie = secrets.token_urlsafe(32)
     storage.start_session(_id_hash(cookie), student.id, now)
     return cookie
 
 
-def session_student(storage: Storage, cookie: str | None, now: dt.datetime) -> StudentRecord | None:
-    """The student of an open session, or None for anything else."""
+def start_staff_session(storage: Storage, member: StaffRecord, now: dt.datetime) -> str:
+    """A new session for a TA or an instructor (a staff token's sign-in, or an LMS launch with a staff role)."""
+    cookie = secrets.token_urlsafe(32)
+    storage.start_session(_id_hash(cookie), None, now, staff_id=member.id)
+    return cookie
+
+
+start_session = start_student_session  # (the name the student pages use)
+
+
+def session_person(storage: Storage, cookie: str | None, now: dt.datetime) -> Person | None:
+    """The student or staff member of an open session, or None for anything else."""
     if not cookie or len(cookie) > MAX_COOKIE_CHARS:
         return None
-    return storage.session_student(_id_hash(cookie), now, idle=dt.timedelta(seconds=IDLE_TIMEOUT),
-                                   lifetime=dt.timedelta(seconds=SESSION_LIFETIME))
+    return storage.session_person(_id_hash(cookie), now, idle=dt.timedelta(seconds=IDLE_TIMEOUT),
+                                  lifetime=dt.timedelta(seconds=SESSION_LIFETIME))
+
+
+def session_student(storage: Storage, cookie: str | None, now: dt.datetime) -> StudentRecord | None:
+    """The student of an open session, or None for anything else (a staff member's session included)."""
+    person = session_person(storage, cookie, now)
+    return person if isinstance(person, StudentRecord) else None
 
 
 def end_session(storage: Storage, cookie: str | None, now: dt.datetime, why: str = "signed out") -> None:

@@ -111,3 +111,36 @@ def client(course_dir: Path, tokens: dict[str, str], make_app: Callable[..., Any
 
     with TestClient(make_app(course_dir)) as test_client:
         yield test_client
+
+
+class Desk:
+    """A course whose class of eight has tokens, two staff members (a TA and an instructor) and the app."""
+
+    def __init__(self, course: Path, tokens: dict[str, str], staff: dict[str, str], app: Any, api: Any) -> None:
+        self.course, self.tokens, self.staff, self.app, self.api = course, tokens, staff, app, api
+
+    def browser(self) -> Any:
+        """A new client with its own cookies, as a separate browser (lifespan left to `api`)."""
+        from fastapi.testclient import TestClient
+
+        return TestClient(self.app)
+
+
+CLASS = [(f"s{2000 + index}", f"Student {index}", f"s{index}@example.edu") for index in range(8)]
+
+
+@pytest.fixture
+def desk(make_course: Callable[..., Path], make_app: Callable[..., Any], tmp_path: Path) -> Iterator[Desk]:
+    from fastapi.testclient import TestClient
+    from staff_support import issue_staff_tokens
+
+    from grader.cli import main
+
+    course = make_course(attempts=3)
+    roster = write_roster(tmp_path / "class.csv", CLASS)
+    assert main(["tokens", str(course), "--roster", str(roster), "-o", str(tmp_path / "class-tokens.csv")]) == 0
+    tokens = read_tokens(tmp_path / "class-tokens.csv")
+    staff = issue_staff_tokens(course, tmp_path)
+    app = make_app(course)
+    with TestClient(app) as api:
+        yield Desk(course, tokens, staff, app, api)

@@ -47,6 +47,26 @@ def test_the_wheel_is_this_version_and_pulls_no_server_dependency(client_wheel):
                                   if requirement.lower().startswith(SERVER_ONLY)], unconditional
 
 
+def test_an_installed_grader_packs_the_same_wheel_again(client_wheel, tmp_path):
+    """Without a checkout (a plain `pip install`), the server packs its installed files into the wheel again."""
+    installed = tmp_path / "site-packages"
+    with zipfile.ZipFile(client_wheel) as archive:
+        archive.extractall(installed)
+        original = {name: archive.read(name) for name in archive.namelist() if not name.endswith("RECORD")}
+    dependencies = [path for path in site.getsitepackages() if Path(path).is_dir()]
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(installed), *dependencies])}
+    packed = subprocess.run([sys.executable, "-S", "-c", "import sys; from pathlib import Path; "
+                             "from grader.serve.client_wheel import build_client_wheel; "
+                             "print(build_client_wheel(Path(sys.argv[1])))", str(tmp_path)],
+                            capture_output=True, text=True, env=environment, timeout=120)
+    assert packed.returncode == 0, packed.stderr
+    with zipfile.ZipFile(packed.stdout.strip()) as archive:
+        again = {name: archive.read(name) for name in archive.namelist() if not name.endswith("RECORD")}
+        record = archive.read(f"homework_grader-{__version__}.dist-info/RECORD").decode()
+    assert again == original
+    assert all(f"{name}," in record for name in again)
+
+
 def test_the_service_offers_the_wheel_and_the_page_shows_the_command(client, tokens, make_app, course_dir):
     from pages_support import sign_in
 
@@ -68,16 +88,15 @@ def test_a_fresh_venv_installs_the_client_from_the_service_and_submits(course_di
     venv = tmp_path / "student-venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
     python = venv / "bin" / "python"
-    # The base dependencies (numpy, pydantic, ...) would come from PyPI on a student's machine; offline, the
-    # fresh venv borrows this one's site-packages for them (a plain path: its .pth files, among them this
-    # checkout's editable install, are not read, so `grader` can only come from the installed wheel).
     own_site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
                               capture_output=True, text=True, check=True).stdout.strip()
-    Path(own_site, "borrowed-dependencies.pth").write_text("\n".join(site.getsitepackages()) + "\n")
     with serve_process(course_dir, extra=["--client-wheel", str(client_wheel)]) as (base, _process):
         install = subprocess.run([str(python), "-m", "pip", "install", "--no-index", "--no-deps", "--quiet",
                                   f"{base}/client/{WHEEL_NAME}"], capture_output=True, text=True, timeout=300)
         assert install.returncode == 0, install.stderr
+        # The base dependencies (numpy, pydantic, ...) would come from PyPI on a student's machine; offline, the
+        # fresh venv borrows this one's site-packages for them, after its own (whose `grader` is the wheel's).
+        Path(own_site, "zz-borrowed-dependencies.pth").write_text("\n".join(site.getsitepackages()) + "\n")
         located = subprocess.run([str(python), "-c", "import grader; print(grader.__file__)"], capture_output=True,
                                  text=True, check=True, cwd=tmp_path).stdout.strip()
         assert located.startswith(own_site), located  # the wheel's grader, not this checkout's

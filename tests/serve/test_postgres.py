@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from itertools import cycle
 
 import pytest
+from schema_support import downgrade_to_version_1, downgrade_to_version_2
 from serve_support import ASSIGNMENT, TYPICAL, http, serve_process
 
 URL_VARIABLE = "GRADE_TEST_POSTGRES_URL"
@@ -124,14 +125,52 @@ def test_sessions_limits_and_the_upgrade_from_version_1_on_postgresql(course_dir
     finally:
         storage.close()
     with psycopg.connect(postgres_url, autocommit=True) as connection:
-        for statement in ("ALTER TABLE files DROP COLUMN size", "ALTER TABLE files DROP COLUMN kept",
-                          "DROP TABLE sessions", "UPDATE meta SET value = '1' WHERE key = 'schema_version'"):
-            connection.execute(statement)
+        downgrade_to_version_1(connection.execute, "postgresql")
     upgraded = open_storage(postgres_url, course_dir)
     try:
-        assert upgraded.schema_version() == 2 and upgraded.count_files() == 2
+        assert upgraded.schema_version() == 3 and upgraded.count_files() == 2
         assert upgraded.dropped_files(ASSIGNMENT) == {}  # version 1 kept every file: the upgrade says so
     finally:
         upgraded.close()
     with psycopg.connect(postgres_url) as connection:
         assert sorted(connection.execute("SELECT size FROM files").fetchall()) == [(0,), (3000,)]
+
+
+def test_the_upgrade_from_version_2_keeps_every_row_and_takes_staff_sessions(course_dir, issue_tokens, postgres_url):
+    import datetime as dt
+
+    import psycopg
+
+    from grader.serve.storage import SCHEMA_VERSION, open_storage
+    from grader.serve.storage_desk import AuditEntry, DecisionEntry
+
+    issue_tokens(course_dir, postgres_url)
+    now = dt.datetime(2026, 11, 25, 12, tzinfo=dt.timezone.utc)
+    idle, lifetime = dt.timedelta(hours=2), dt.timedelta(hours=12)
+    storage = open_storage(postgres_url, course_dir)
+    try:
+        storage.record_received("s1002", ASSIGNMENT, b"assignment: x\n", now, limit=None)
+        storage.start_session("b" * 64, "s1002", now)
+        storage.add_extension("s1002", ASSIGNMENT, None, 5, "os:test", now)
+    finally:
+        storage.close()
+    with psycopg.connect(postgres_url, autocommit=True) as connection:
+        downgrade_to_version_2(connection.execute, "postgresql")
+        before = {table: connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+                  for table in ("students", "files", "sessions", "extensions")}
+    upgraded = open_storage(postgres_url, course_dir)
+    try:
+        assert upgraded.schema_version() == SCHEMA_VERSION == 3
+        assert upgraded.session_student("b" * 64, now, idle=idle, lifetime=lifetime).id == "s1002"
+        upgraded.save_staff_tokens([("t01", "Tess", None, "ta", "7" * 64)], now)
+        upgraded.start_session("c" * 64, None, now, staff_id="t01")
+        assert upgraded.session_person("c" * 64, now, idle=idle, lifetime=lifetime).role == "ta"
+        upgraded.record_decisions(ASSIGNMENT, [DecisionEntry("s1002", "p2.a.why", "a" * 64, 1.0, None)], "t01",
+                                  "page", now, [AuditEntry("t01", "decide", ASSIGNMENT, "s1002", "p2.a.why: 1")])
+        assert upgraded.decisions(ASSIGNMENT)["s1002"]["p2.a.why"].entry.score == 1.0
+        assert upgraded.extension("s1002", ASSIGNMENT).attempts == 5
+    finally:
+        upgraded.close()
+    with psycopg.connect(postgres_url) as connection:
+        after = {table: connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for table in before}
+    assert after == {**before, "sessions": before["sessions"] + 1}

@@ -6,6 +6,8 @@ import sqlite3
 
 import pytest
 
+from schema_support import downgrade_to_version_1
+
 from grader.errors import UsageError
 from grader.serve import storage as storage_module
 from grader.serve.storage import SCHEMA_VERSION, database_url, open_storage
@@ -87,13 +89,6 @@ def test_an_unknown_database_kind_is_a_message(tmp_path):
 
 
 
-def _downgrade_to_version_1(run_sql) -> None:
-    """What a database made by version 1 of the schema looked like: no sizes, no sessions table."""
-    for statement in ("ALTER TABLE files DROP COLUMN size", "ALTER TABLE files DROP COLUMN kept",
-                      "DROP TABLE sessions", "UPDATE meta SET value = '1' WHERE key = 'schema_version'"):
-        run_sql(statement)
-
-
 def test_a_version_1_database_gains_sizes_and_sessions_and_keeps_every_file(tmp_path):
     import datetime as dt
 
@@ -103,10 +98,10 @@ def test_a_version_1_database_gains_sizes_and_sessions_and_keeps_every_file(tmp_
     file_id = storage.record_received("s1", "hw", b"assignment: hw\n", now, limit=None)
     storage.close()
     with sqlite3.connect(tmp_path / "grade.db") as connection:
-        _downgrade_to_version_1(connection.execute)
+        downgrade_to_version_1(connection.execute, "sqlite")
     upgraded = open_storage(None, tmp_path)
     try:
-        assert upgraded.schema_version() == SCHEMA_VERSION == 2
+        assert upgraded.schema_version() == SCHEMA_VERSION == 3
         assert file_id is not None and upgraded.count_files() == 1
         with sqlite3.connect(tmp_path / "grade.db") as connection:
             assert connection.execute("SELECT size, kept, body FROM files").fetchall() == [(15, 1, b"assignment: hw\n")]
