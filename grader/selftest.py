@@ -35,6 +35,7 @@ class QuestionCheck:
     passed: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # worth knowing, not wrong
+    warnings: list[str] = field(default_factory=list)  # likely wrong, but grading works: the author decides
 
 
 def self_test(rubric: LoadedRubric) -> list[QuestionCheck]:
@@ -86,6 +87,8 @@ def _check_question(rubric: LoadedRubric, question: QuestionBase) -> QuestionChe
         check.failures.append(f"an invalid answer `{samples.invalid}` graded {outcome.status}")
     _check_carry_forward(rubric, question, key, check)
     _check_mistakes(rubric, question, check)
+    check.warnings += question.reference_warnings(
+        rubric.value(getattr(question, "answer", None), key), [(m.code, key[m.ref]) for m in question.mistakes])
     return check
 
 

@@ -35,7 +35,7 @@ from .nodes import (
     Unary,
     Variable,
 )
-from .parser import MAX_DEPTH, MAX_LENGTH, MAX_NODES, parse
+from .parser import MAX_DEPTH, MAX_LENGTH, MAX_NODES, Reading, ReadingNote, parse, read
 from .printer import to_plain
 
 __all__ = [
@@ -57,6 +57,8 @@ __all__ = [
     "FunctionTable",
     "Node",
     "Number",
+    "Reading",
+    "ReadingNote",
     "Unary",
     "Variable",
     "check_defined",
@@ -65,6 +67,7 @@ __all__ = [
     "describe_domains",
     "evaluate",
     "parse",
+    "read",
     "sample_points",
     "to_plain",
 ]

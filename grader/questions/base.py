@@ -140,6 +140,11 @@ class QuestionBase(BaseModel):
         for value in (answer, *mistakes):
             self.check_reference(value)
 
+    def reference_warnings(self, answer: Any, mistakes: list[tuple[str, Any]]) -> list[str]:
+        """What `grade validate` should warn the author about in the key or the known mistakes
+        (code, value): readable, but perhaps not read as meant. None for most types."""
+        return []
+
     def hint(self) -> str:
         """What kind of answer is expected, for the blank template and messages."""
         return self.kind
