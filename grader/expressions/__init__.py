@@ -13,6 +13,7 @@ with fractions when both are rational functions. A question may add function nam
 from .definitions import Definition, FunctionTable, define_functions
 from .equivalence import (
     MIN_DEFINED_POINTS,
+    SAMPLE_POINTS,
     Comparison,
     Diagnosis,
     Domain,
@@ -45,6 +46,7 @@ __all__ = [
     "MAX_LENGTH",
     "MAX_NODES",
     "MIN_DEFINED_POINTS",
+    "SAMPLE_POINTS",
     "Applied",
     "Binary",
     "Call",

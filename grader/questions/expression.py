@@ -17,6 +17,7 @@ from grader.expressions import (
     ExpressionError,
     FunctionTable,
     Node,
+    SAMPLE_POINTS,
     Reading,
     check_defined,
     compare,
@@ -90,7 +91,9 @@ class ExpressionQuestion(QuestionBase):
     exact: StrictBool = Field(default=True, description=(
         "Compare rational functions with rational coefficients exactly (fractions), not within the "
         "tolerance; `false` accepts 0.333 for 1/3 within the tolerance."))
-    sample_points: int = Field(default=40, ge=10, le=1000, description="How many random points are compared.")
+    sample_points: int = Field(default=SAMPLE_POINTS, ge=10, le=1000, description=(
+        "Strata per variable's interval, one random point in each (besides its ends and zero): two "
+        "expressions that differ on 2/sample_points of an interval (2% by default) are always told apart."))
 
     @field_validator("variables")
     @classmethod
