@@ -15,6 +15,7 @@ from typing import Any
 from grader.errors import AnswerError, RubricError, did_you_mean
 from grader.grading import answer_key_for, grade_submission
 from grader.questions import QuestionBase, Ref
+from grader.questions.shown_text import given_away
 from grader.questions.vectors import is_array
 from grader.results import QuestionResult, StudentInfo
 from grader.rubric import LoadedRubric
@@ -89,6 +90,7 @@ def _check_question(rubric: LoadedRubric, question: QuestionBase) -> QuestionChe
     _check_mistakes(rubric, question, check)
     check.warnings += question.reference_warnings(
         rubric.value(getattr(question, "answer", None), key), [(m.code, key[m.ref]) for m in question.mistakes])
+    check.warnings += given_away(question, rubric.answer_keys(SELF_TEST_STUDENT), rubric.questions)
     return check
 
 

@@ -141,6 +141,12 @@ class QuestionBase(BaseModel):
         for value in (answer, *mistakes):
             self.check_reference(value)
 
+    def shown_texts(self, key: AnswerKey) -> list[tuple[str, str]]:
+        """(what, text) for each text of this question a student may be shown beside a grade (the
+        rubric's own words, not the student's): its evidence and each known mistake's feedback."""
+        texts = [("its evidence", str(key.evidence))] if key.evidence else []
+        return texts + [(f"the feedback of mistake `{mistake.code}`", mistake.feedback) for mistake in self.mistakes]
+
     def reference_warnings(self, answer: Any, mistakes: list[tuple[str, Any]]) -> list[str]:
         """What `grade validate` should warn the author about in the key or the known mistakes
         (code, value): readable, but perhaps not read as meant. None for most types."""

@@ -185,6 +185,10 @@ class ExpressionQuestion(QuestionBase):
     def describe(self, value: Any) -> str:
         return str(value)
 
+    def plain_form(self, value: Any) -> str:
+        """A reference as calculator notation (`(mu^2 + sigma^2 - 1 - log(sigma^2))/2`)."""
+        return to_plain(_reference(str(value), tuple(self.variables), self.function_table))
+
     def self_test(self, key: AnswerKey) -> SelfTest:
         reference = str(key.answer)
         return SelfTest(correct=f"2*({reference})/2", incorrect=f"3*({reference}) + 1", invalid=f"({reference}")
