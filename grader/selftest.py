@@ -14,7 +14,7 @@ from typing import Any
 
 from grader.errors import AnswerError, RubricError, did_you_mean
 from grader.grading import answer_key_for, grade_submission
-from grader.questions import QuestionBase, Ref
+from grader.questions import QuestionBase, Ref, TextQuestion
 from grader.questions.shown_text import given_away
 from grader.questions.vectors import is_array
 from grader.results import QuestionResult, StudentInfo
@@ -88,6 +88,11 @@ def _check_question(rubric: LoadedRubric, question: QuestionBase) -> QuestionChe
         check.failures.append(f"an invalid answer `{samples.invalid}` graded {outcome.status}")
     _check_carry_forward(rubric, question, key, check)
     _check_mistakes(rubric, question, check)
+    if isinstance(question, TextQuestion) and any(concept.must_not_match for concept in question.concepts):
+        tried, earned = question.counter_examples_earned()
+        check.failures += earned
+        if not earned:
+            check.passed.append(f"{tried} counter-example{'s' if tried != 1 else ''}")
     check.warnings += question.reference_warnings(
         rubric.value(getattr(question, "answer", None), key), [(m.code, key[m.ref]) for m in question.mistakes])
     check.warnings += given_away(question, rubric.answer_keys(SELF_TEST_STUDENT), rubric.questions)
