@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 from typing import Callable, Literal, Mapping
 
 import numpy as np
@@ -54,6 +55,19 @@ def check_defined(reference: Node, domains: Mapping[str, Domain], *, points: int
     _require_defined(int(np.isfinite(values).sum()), size, domains)
 
 
+@lru_cache(maxsize=256)
+def _points(domains: tuple[tuple[str, Domain], ...], points: int,
+            seed: int) -> tuple[dict[str, np.ndarray], int, np.ndarray]:
+    """The points of compare() for a question (its domains and seed), drawn once: the values of each
+    variable, how many points, and which are boundary rows. The arrays are read-only."""
+    env = sample_points(dict(domains), points, seed)
+    size = _size(env, points)
+    gaps = boundary_rows(env, dict(domains), size)
+    for array in (*env.values(), gaps):
+        array.flags.writeable = False
+    return env, size, gaps
+
+
 def _size(env: Mapping[str, np.ndarray], points: int) -> int:
     """How many points `env` holds (an expression without variables is compared at `points`)."""
     return max((len(values) for values in env.values()), default=points)
@@ -81,12 +95,9 @@ def compare(student: Node, reference: Node, domains: Mapping[str, Domain], *,
     """
     if points < 1:
         raise ValueError("points must be at least 1")
-    env = sample_points(domains, points, seed)
-    size = _size(env, points)
-    gaps = boundary_rows(env, domains, size)
-    named = [name for name in domains if name in variable_names(student) | variable_names(reference)]
+    env, size, gaps = _points(tuple(domains.items()), points, seed)
     if exact and is_rational(student) and is_rational(reference):
-        verdict = _compare_exactly(student, reference, domains, env, size, gaps, named, rel, abs)
+        verdict = _compare_exactly(student, reference, domains, env, size, gaps, rel, abs)
         if verdict is not None:
             return verdict
     # An expression without variables evaluates to one value: spread it over the points.
@@ -101,12 +112,13 @@ def compare(student: Node, reference: Node, domains: Mapping[str, Domain], *,
         return Comparison(True, "", None)
     grown = np.broadcast_to(overflowed(student, env), (size,))[defined] \
         if not np.isfinite(checker.got).all() else None
+    named = _named(student, reference, domains)
     return checker.diagnose(lambda index: _describe_point(env, named, int(defined[index])), grown)
 
 
 def _compare_exactly(student: Node, reference: Node, domains: Mapping[str, Domain],
-                     env: Mapping[str, np.ndarray], points: int, gaps: np.ndarray, named: list[str],
-                     rel: float, absolute: float) -> Comparison | None:
+                     env: Mapping[str, np.ndarray], points: int, gaps: np.ndarray, rel: float,
+                     absolute: float) -> Comparison | None:
     """The exact verdict, or None when floating point must decide (see exact.py)."""
     rounded = {name: dyadic_points(values, domains[name].low, domains[name].high)
                for name, values in env.items()}
@@ -127,6 +139,7 @@ def _compare_exactly(student: Node, reference: Node, domains: Mapping[str, Domai
     if checker.agrees.all():
         return _verdict("approximate", "Your answer is close to the correct one but not equal "
                                        "to it: keep every number exact (1/3, not 0.333).")
+    named = _named(student, reference, domains)
     return checker.diagnose(lambda index: _describe_point(rounded, named, defined[index]))
 
 
@@ -208,6 +221,12 @@ class _Checker:
 
 def _verdict(diagnosis: Diagnosis, message: str) -> Comparison:
     return Comparison(False, message, diagnosis)
+
+
+def _named(student: Node, reference: Node, domains: Mapping[str, Domain]) -> list[str]:
+    """The variables a point is described by: those the answer or the reference use, in order."""
+    used = variable_names(student) | variable_names(reference)
+    return [name for name in domains if name in used]
 
 
 def _describe_point(env: Mapping[str, np.ndarray], names: list[str], index: int) -> str:
