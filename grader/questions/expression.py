@@ -179,7 +179,7 @@ class ExpressionQuestion(QuestionBase):
                     continue
                 place = (f"{what} `{text}` is read as {note.reading}" if note.typed == text.strip()
                          else f"in {what} `{text}`, `{note.typed}` is read as {note.reading}")
-                warnings.append(f"{place}: put the argument in brackets, so that every reader reads it so")
+                warnings.append(f"{place}; write the brackets, so that no reader takes it another way")
         return warnings
 
     def describe(self, value: Any) -> str:
