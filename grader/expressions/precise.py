@@ -133,9 +133,12 @@ def _binary(op: str, left: Value, right: Value, context: Any) -> Value:
     return context.power(left, right)
 
 
-def _grows(function: Callable[[Value, Any], Value]) -> Callable[[Value, Any], Value]:
-    """exp, sinh, cosh of an argument past MAX_BITS·ln 2 are too large: undefined, without computing them."""
-    return lambda x, context: None if abs(x) > MAX_BITS * math.log(2) else function(x, context)
+def _grows(function: Callable[[Value, Any], Value], *,
+           both_ways: bool = True) -> Callable[[Value, Any], Value]:
+    """sinh, cosh (and exp, upwards only: e^-1000 is merely small) past MAX_BITS·ln 2 are too large:
+    undefined, without computing them."""
+    limit = MAX_BITS * math.log(2)
+    return lambda x, context: None if (abs(x) if both_ways else x) > limit else function(x, context)
 
 
 def _where(test: Callable[[Value], bool],
@@ -165,7 +168,7 @@ _FUNCTIONS: dict[str, Callable[[Value, Any], Value]] = {
     "log": _where(lambda x: x > 0, lambda x, c: c.log(x)),
     "log2": _where(lambda x: x > 0, lambda x, c: c.log(x, 2)),
     "log10": _where(lambda x: x > 0, lambda x, c: c.log10(x)),
-    "exp": _grows(lambda x, c: c.exp(x)),
+    "exp": _grows(lambda x, c: c.exp(x), both_ways=False),
     "sqrt": _where(lambda x: x >= 0, lambda x, c: c.sqrt(x)),
     "abs": lambda x, c: abs(x),
     "sin": lambda x, c: c.sin(x), "cos": lambda x, c: c.cos(x), "tan": lambda x, c: c.tan(x),

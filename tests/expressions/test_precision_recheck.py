@@ -82,3 +82,42 @@ def test_hostile_growth_is_refused_quickly_at_high_precision() -> None:
     verdict = compare(parse("exp(exp(exp(exp(x)))) - exp(exp(exp(exp(x)))) + x", ["x"]), parse("x", ["x"]),
                       {"x": Domain(2, 3)})
     assert time.perf_counter() - started < 2.0
+
+
+# ---- the high-precision evaluation keeps evaluate.py's whitelist and domain rules ----------------
+
+import math  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from grader.expressions import FUNCTIONS, evaluate  # noqa: E402
+from grader.expressions.precise import recheck_point  # noqa: E402
+
+POINTS = [-3.0, -1.0, -0.5, 0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 7.0]
+
+
+@pytest.mark.parametrize("function", [name for name in FUNCTIONS if name not in ("max", "min")])
+def test_each_function_agrees_with_float64_where_both_are_defined(function) -> None:
+    tree = parse(f"{function}(x)", ["x"])
+    floats = evaluate(tree, {"x": np.array(POINTS)})
+    for point, value in zip(POINTS, floats):
+        precise = recheck_point(tree, parse("0", ["x"]), {"x": point}, 0.0, 0.0).student
+        if math.isnan(value):
+            assert math.isnan(precise), (function, point)  # undefined in both: log(-1), arcsin(2), 1/tan(0)
+        else:
+            assert precise == pytest.approx(value, rel=1e-12, abs=1e-300), (function, point)
+
+
+@pytest.mark.parametrize(("expression", "point", "defined"), [
+    ("(-8)^(1/3)", 0.0, False),  # a negative number to a fractional power
+    ("(-2)^3", 0.0, True),
+    ("0^(-1)", 0.0, False),
+    ("1/(x - x)", 1.0, False),
+    ("exp(-x)", 5000.0, True),  # merely small
+    ("exp(x)", 5000.0, False),  # past 2^4096: too large
+    ("10^10^10^10", 0.0, False),
+    ("cosh(x)", -5000.0, False),
+])
+def test_domain_and_growth_at_high_precision(expression, point, defined) -> None:
+    found = recheck_point(parse(expression, ["x"]), parse("0", ["x"]), {"x": point}, 0.0, 0.0)
+    assert (not math.isnan(found.student)) is defined
