@@ -128,12 +128,16 @@ class TextQuestion(QuestionBase):
                        concepts=tuple(c.name for c in stated) + tuple(f"not counted, negated: {c.name}" for c in denied))
 
     def counter_examples_earned(self) -> tuple[int, list[str]]:
-        """How many `must_not_match` answers were tried, and a failure for each that earns its concept."""
+        """How many `must_not_match` answers were graded, and a failure for each that earns its concept."""
         failures, tried = [], 0
         for concept in self.concepts:
             for answer in concept.must_not_match:
                 tried += 1
-                if concept in self.matched(" ".join(answer.split()))[0]:
+                try:
+                    earned = self.grade(self.parse(answer), AnswerKey(answer=None)).concepts or ()
+                except AnswerError:
+                    continue  # too short to be read: it earns nothing
+                if concept.name in earned:
                     failures.append(f"concept `{concept.name}` must not match `{answer}`, but its patterns give it "
                                     "credit: make them require the claim, not a word of it")
         return tried, failures
