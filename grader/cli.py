@@ -170,6 +170,8 @@ def cmd_validate(argv: Sequence[str]) -> int:
         print(f"{mark} {check.id}: {', '.join(check.passed)}")
         for failure in check.failures:
             print(f"       {failure}")
+        for warning in check.warnings:
+            print(f"       warning: {warning}")
         for note in check.notes:
             print(f"       note: {note}")
     failed = sum(1 for check in checks if check.failures)

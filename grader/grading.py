@@ -165,12 +165,15 @@ def answer_key_for(question: QuestionBase, rubric: LoadedRubric, student_id: str
     carried = _carried(question, rubric, student_id, parsed)
     if carried is None:
         return answer_key
-    return replace(answer_key, carried=carried[0], carried_from=carried[1])
+    values, differing = carried
+    answer = question.answer  # type: ignore[attr-defined]  # checked at load: carry_forward needs a ref
+    return replace(answer_key, carried=values[answer.ref], carried_from=differing,
+                   carried_mistakes=tuple(values.get(mistake.ref) for mistake in question.mistakes))
 
 
 def _carried(question: QuestionBase, rubric: LoadedRubric, student_id: str,
-             parsed: dict[str, Any]) -> tuple[Any, tuple[str, ...]] | None:
-    """The answer recomputed with every carry-forward input the student answered pinned to their own
+             parsed: dict[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]] | None:
+    """The solver's values with every carry-forward input the student answered pinned to their own
     value, right or wrong (a missing or unreadable input falls back to the solver), and the inputs
     whose values differ from the key; None when the student answered none of the inputs."""
     if not question.carry_forward or rubric.solver is None:
@@ -193,7 +196,7 @@ def _carried(question: QuestionBase, rubric: LoadedRubric, student_id: str,
     if not isinstance(values, dict) or answer.ref not in values:
         raise RubricError(f"the solver's output for the student's own values has no `{answer.ref}`",
                           path=str(rubric.path), where=f"question {question.id}")
-    return values[answer.ref], tuple(differing)
+    return values, tuple(differing)
 
 
 def _sentence(text: str) -> str:

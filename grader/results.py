@@ -41,7 +41,8 @@ class QuestionResult(BaseModel):
     status: Status
     feedback: str
     carried_forward: bool = False
-    note: str | None = Field(default=None, description="Code of the known mistake that matched, if any.")
+    note: str | None = Field(default=None, description="Code of the known mistake that matched, or a free-text "
+                             "flag for the TA: `negated` (an idea stated only under a \"not\"), `keyword_list`.")
     answer: str | None = Field(default=None, description="The student's answer as they wrote it (text).")
     concepts: list[str] | None = Field(default=None, description="Free text: the concepts the patterns found.")
     override: Override | None = Field(default=None, description="A TA's decision, which is final.")

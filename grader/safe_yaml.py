@@ -155,8 +155,11 @@ def _check_tree(root: yaml.Node, name: str, error: type[GraderError], max_nodes:
         node, depth = stack.pop()
         visited += 1
         if visited > max_nodes:
-            raise error(f"the file expands to more than {max_nodes:,} values (through anchors and aliases)",
-                        path=name, hint="write each answer out; anchors (&) and aliases (*) are not needed")
+            if _has_aliases(root):
+                raise error(f"the file expands to more than {max_nodes:,} values (through anchors and aliases)",
+                            path=name, hint="write each answer out; anchors (&) and aliases (*) are not needed")
+            raise error(f"the file has more than {max_nodes:,} values", path=name,
+                        hint="an answer file holds a few hundred values; remove pasted data or split the file")
         if depth > MAX_DEPTH:
             raise error(f"the data nests more than {MAX_DEPTH} levels deep", path=name,
                         where=_where(node.start_mark), hint="an answer file nests a few levels at most")
@@ -184,6 +187,23 @@ def _check_tree(root: yaml.Node, name: str, error: type[GraderError], max_nodes:
                 stack.append((value_node, depth + 1))
         elif isinstance(node, yaml.SequenceNode):
             stack.extend((child, depth + 1) for child in node.value)
+
+
+def _has_aliases(root: yaml.Node) -> bool:
+    """Whether a node is reached twice: an alias (`*a`) names its anchor's node again. Asked only once the
+    limit is passed, so files within it pay nothing for the better message."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            return True
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            stack.extend(value for _, value in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return False
 
 
 _STR, _NULL, _BOOL, _MAP, _SEQ, _MERGE = (_YAML_TAG + name for name in ("str", "null", "bool", "map", "seq", "merge"))

@@ -14,7 +14,8 @@ from typing import Any
 
 from grader.errors import AnswerError, RubricError, did_you_mean
 from grader.grading import answer_key_for, grade_submission
-from grader.questions import QuestionBase, Ref
+from grader.questions import QuestionBase, Ref, TextQuestion
+from grader.questions.shown_text import given_away
 from grader.questions.vectors import is_array
 from grader.results import QuestionResult, StudentInfo
 from grader.rubric import LoadedRubric
@@ -35,6 +36,7 @@ class QuestionCheck:
     passed: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # worth knowing, not wrong
+    warnings: list[str] = field(default_factory=list)  # likely wrong, but grading works: the author decides
 
 
 def self_test(rubric: LoadedRubric) -> list[QuestionCheck]:
@@ -86,6 +88,14 @@ def _check_question(rubric: LoadedRubric, question: QuestionBase) -> QuestionChe
         check.failures.append(f"an invalid answer `{samples.invalid}` graded {outcome.status}")
     _check_carry_forward(rubric, question, key, check)
     _check_mistakes(rubric, question, check)
+    if isinstance(question, TextQuestion) and any(concept.must_not_match for concept in question.concepts):
+        tried, earned = question.counter_examples_earned()
+        check.failures += earned
+        if not earned:
+            check.passed.append(f"{tried} counter-example{'s' if tried != 1 else ''}")
+    check.warnings += question.reference_warnings(
+        rubric.value(getattr(question, "answer", None), key), [(m.code, key[m.ref]) for m in question.mistakes])
+    check.warnings += given_away(question, rubric.answer_keys(SELF_TEST_STUDENT), rubric.questions)
     return check
 
 
@@ -157,7 +167,32 @@ def _check_carry_forward(rubric: LoadedRubric, question: QuestionBase, key: dict
             else:
                 check.failures.append(f"an answer computed from a wrong {source} graded {outcome.status} "
                                       f"without carry-forward credit")
+        _check_carried_mistakes(rubric, question, name, source, wrong_inputs, check)
         _probe(rubric, question, name, source, true_input, key, check)
+
+
+def _check_carried_mistakes(rubric: LoadedRubric, question: QuestionBase, name: str, source: str,
+                            wrong_inputs: list[Any], check: QuestionCheck) -> None:
+    """Each known mistake made with the student's own wrong input must be recognised as that mistake
+    (with the first wrong input that sets it apart from the key, the carried answer and the other mistakes)."""
+    key, answer = rubric.key(SELF_TEST_STUDENT), getattr(question, "answer")
+    for mistake in question.mistakes:
+        for wrong_input in wrong_inputs:
+            values = _solve(rubric, name, wrong_input)
+            own = values.get(mistake.ref)
+            taken = [key[answer.ref], values[answer.ref], *(key[m.ref] for m in question.mistakes),
+                     *(values[m.ref] for m in question.mistakes if m is not mistake and m.ref in values)]
+            if own is not None and _readable(question, own) and not any(_matches(question, own, v) for v in taken):
+                break
+        else:
+            continue  # the mistake does not depend on this input, or cannot be told from another value
+        outcome = _grade_one(rubric, {source: wrong_input, question.id: own}, question.id)
+        expected = round(question.points * mistake.credit * question.carry_forward_credit, 4)
+        if outcome.note == mistake.code and outcome.score == expected:
+            check.passed.append(f"mistake {mistake.code} from your own {source}")
+        else:
+            check.failures.append(f"the value of mistake `{mistake.code}` computed from a wrong {source} graded "
+                                  f"{outcome.status} with note {outcome.note!r}")
 
 
 def _probe(rubric: LoadedRubric, question: QuestionBase, name: str, source: str, true_input: Any,

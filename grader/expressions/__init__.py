@@ -13,6 +13,7 @@ with fractions when both are rational functions. A question may add function nam
 from .definitions import Definition, FunctionTable, define_functions
 from .equivalence import (
     MIN_DEFINED_POINTS,
+    SAMPLE_POINTS,
     Comparison,
     Diagnosis,
     Domain,
@@ -35,7 +36,7 @@ from .nodes import (
     Unary,
     Variable,
 )
-from .parser import MAX_DEPTH, MAX_LENGTH, MAX_NODES, parse
+from .parser import MAX_DEPTH, MAX_LENGTH, MAX_NODES, Reading, ReadingNote, parse, read
 from .printer import to_plain
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "MAX_LENGTH",
     "MAX_NODES",
     "MIN_DEFINED_POINTS",
+    "SAMPLE_POINTS",
     "Applied",
     "Binary",
     "Call",
@@ -57,6 +59,8 @@ __all__ = [
     "FunctionTable",
     "Node",
     "Number",
+    "Reading",
+    "ReadingNote",
     "Unary",
     "Variable",
     "check_defined",
@@ -65,6 +69,7 @@ __all__ = [
     "describe_domains",
     "evaluate",
     "parse",
+    "read",
     "sample_points",
     "to_plain",
 ]

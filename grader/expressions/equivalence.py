@@ -1,11 +1,14 @@
-"""Are two expressions the same function? WeBWorK's method: compare them at random points.
+"""Are two expressions the same function? WeBWorK's method: compare them at many points.
 
-Both are evaluated at seeded random points of each variable's domain; they are equivalent when
-they agree within a tolerance wherever the reference is defined. When they do not, the verdict
-names what it can (a sign, a constant factor, an added constant, agreement on part of the
-domain, the student's expression being undefined or too large, or being only approximately
-right) without revealing the reference. When both are rational functions with rational
-coefficients they are compared exactly, with fractions (exact.py), not within a tolerance.
+Both are evaluated at seeded points of each variable's domain, stratified so that small parts of
+it are not missed (sampling.py); they are equivalent when they agree within a tolerance wherever
+the reference is defined. A point where float64 finds them apart is evaluated again with 50
+digits (precise.py) before that counts, so cancellation (cosh² − sinh² at h = 20) cannot make a
+right answer wrong. When they do not agree, the verdict names what it can (a sign, a constant
+factor, an added constant, agreement on part of the domain, the student's expression being
+undefined or too large, or being only approximately right) without revealing the reference. When
+both are rational functions with rational coefficients they are compared exactly, with fractions
+(exact.py), first.
 """
 
 from __future__ import annotations
@@ -13,44 +16,25 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 from typing import Callable, Literal, Mapping
 
 import numpy as np
 
 from .evaluate import evaluate, overflowed
 from .exact import NotExact, dyadic_points, evaluate_exact, is_rational
-from .nodes import Node
+from .nodes import Node, variable_names
+from .precise import recheck_point
+from .sampling import SAMPLE_POINTS, Domain, boundary_rows, describe_domains, sample_points
 
-__all__ = ["MIN_DEFINED_POINTS", "Comparison", "Diagnosis", "Domain", "check_defined", "compare",
-           "describe_domains", "sample_points"]
+__all__ = ["MIN_DEFINED_POINTS", "SAMPLE_POINTS", "Comparison", "Diagnosis", "Domain", "check_defined",
+           "compare", "describe_domains", "sample_points"]
 
 MIN_DEFINED_POINTS = 10  # fewer points where the reference is defined cannot tell forms apart
 MIN_AGREEING_POINTS = 2  # one agreeing point can be a coincidental crossing, not a "partial" answer
 
 Diagnosis = Literal["factor", "offset", "sign", "partial", "undefined", "too_large",
                     "approximate", "different"]
-
-
-@dataclass(frozen=True)
-class Domain:
-    """The interval a variable's sample values are drawn from, uniformly; with `integer`, the
-    whole numbers from low to high (so `(-1)^n` is defined and means a sign)."""
-
-    low: float
-    high: float
-    integer: bool = False
-
-    def __post_init__(self) -> None:
-        if not (math.isfinite(self.low) and math.isfinite(self.high) and self.low < self.high):
-            raise ValueError(f"a domain needs finite low < high, got [{self.low}, {self.high}]")
-        if self.integer and not (float(self.low).is_integer() and float(self.high).is_integer()):
-            raise ValueError(f"an integer domain needs whole-number bounds, got "
-                             f"[{self.low}, {self.high}]")
-
-    def __str__(self) -> str:
-        if self.integer:
-            return f"{{{self.low:g}, …, {self.high:g}}}"
-        return f"[{self.low:g}, {self.high:g}]"
 
 
 @dataclass(frozen=True)
@@ -62,30 +46,31 @@ class Comparison:
     diagnosis: Diagnosis | None
 
 
-def sample_points(domains: Mapping[str, Domain], points: int, seed: int) -> dict[str, np.ndarray]:
-    """`points` values per variable; they depend only on `seed`, the sorted names and domains."""
-    generator = np.random.default_rng(seed)
-    return {name: _draw(generator, domains[name], points) for name in sorted(domains)}
-
-
-def _draw(generator: np.random.Generator, domain: Domain, points: int) -> np.ndarray:
-    if domain.integer:
-        return generator.integers(int(domain.low), int(domain.high), points,
-                                  endpoint=True).astype(np.float64)
-    return generator.uniform(domain.low, domain.high, points)
-
-
-def describe_domains(domains: Mapping[str, Domain]) -> str:
-    """`x in [0, 1], n in {1, …, 9}`, for messages to the rubric's author."""
-    return ", ".join(f"{name} in {domain}" for name, domain in domains.items()) or "no variables"
-
-
-def check_defined(reference: Node, domains: Mapping[str, Domain], *, points: int = 40,
+def check_defined(reference: Node, domains: Mapping[str, Domain], *, points: int = SAMPLE_POINTS,
                   seed: int = 0) -> None:
     """Raise ValueError unless `reference` is defined at enough of the points `compare` uses."""
     env = sample_points(domains, points, seed)
-    values = np.broadcast_to(evaluate(reference, env), (points,))
-    _require_defined(int(np.isfinite(values).sum()), points, domains)
+    size = _size(env, points)
+    values = np.broadcast_to(evaluate(reference, env), (size,))
+    _require_defined(int(np.isfinite(values).sum()), size, domains)
+
+
+@lru_cache(maxsize=256)
+def _points(domains: tuple[tuple[str, Domain], ...], points: int,
+            seed: int) -> tuple[dict[str, np.ndarray], int, np.ndarray]:
+    """The points of compare() for a question (its domains and seed), drawn once: the values of each
+    variable, how many points, and which are boundary rows. The arrays are read-only."""
+    env = sample_points(dict(domains), points, seed)
+    size = _size(env, points)
+    gaps = boundary_rows(env, dict(domains), size)
+    for array in (*env.values(), gaps):
+        array.flags.writeable = False
+    return env, size, gaps
+
+
+def _size(env: Mapping[str, np.ndarray], points: int) -> int:
+    """How many points `env` holds (an expression without variables is compared at `points`)."""
+    return max((len(values) for values in env.values()), default=points)
 
 
 def _require_defined(defined: int, points: int, domains: Mapping[str, Domain]) -> None:
@@ -97,39 +82,42 @@ def _require_defined(defined: int, points: int, domains: Mapping[str, Domain]) -
 
 
 def compare(student: Node, reference: Node, domains: Mapping[str, Domain], *,
-            rel: float = 1e-6, abs: float = 1e-9, points: int = 40,  # noqa: A002 (like isclose)
+            rel: float = 1e-6, abs: float = 1e-9, points: int = SAMPLE_POINTS,  # noqa: A002 (like isclose)
             seed: int = 0, exact: bool = True) -> Comparison:
-    """Compare `student` with `reference` at `points` random points of `domains`.
+    """Compare `student` with `reference` at the points sample_points() draws for `domains`.
 
     They agree at a point when |student - reference| <= abs + rel * |reference|; points where
-    the reference is undefined are skipped. With `exact` (the default), two rational functions
-    with rational coefficients must be equal exactly instead (see exact.py). Raises ValueError
-    when the reference is defined at fewer than MIN_DEFINED_POINTS (or `points`) of them, or a
-    variable has no domain.
+    the reference is undefined are skipped, and so are the ends and zero (exactly) where only the
+    student's answer is undefined, as x²/x at x = 0: the points just beside them judge it. With
+    `exact` (the default), two rational functions with rational coefficients must be equal exactly
+    instead (see exact.py). Raises ValueError when the reference is defined at fewer than
+    MIN_DEFINED_POINTS of the points, or a variable has no domain.
     """
     if points < 1:
         raise ValueError("points must be at least 1")
-    env = sample_points(domains, points, seed)
+    env, size, gaps = _points(tuple(domains.items()), points, seed)
     if exact and is_rational(student) and is_rational(reference):
-        verdict = _compare_exactly(student, reference, domains, env, points, rel, abs)
+        verdict = _compare_exactly(student, reference, domains, env, size, gaps, rel, abs)
         if verdict is not None:
             return verdict
     # An expression without variables evaluates to one value: spread it over the points.
-    expected = np.broadcast_to(evaluate(reference, env), (points,))
-    got = np.broadcast_to(evaluate(student, env), (points,))
-    defined = np.flatnonzero(np.isfinite(expected))
-    _require_defined(len(defined), points, domains)
+    expected = np.broadcast_to(evaluate(reference, env), (size,))
+    got = np.broadcast_to(evaluate(student, env), (size,))
+    defined = np.flatnonzero(np.isfinite(expected) & ~(gaps & ~np.isfinite(got)))
+    _require_defined(len(defined), size, domains)
     checker = _Checker(expected[defined], got[defined], rel, abs)
+    if not checker.agrees.all():
+        checker.recheck(student, reference, {name: env[name][defined] for name in env})
     if checker.agrees.all():
         return Comparison(True, "", None)
-    grown = np.broadcast_to(overflowed(student, env), (points,))[defined] \
-        if not np.isfinite(got[defined]).all() else None
-    return checker.diagnose(lambda index: _describe_point(env, domains, int(defined[index])),
-                            grown)
+    grown = np.broadcast_to(overflowed(student, env), (size,))[defined] \
+        if not np.isfinite(checker.got).all() else None
+    named = _named(student, reference, domains)
+    return checker.diagnose(lambda index: _describe_point(env, named, int(defined[index])), grown)
 
 
 def _compare_exactly(student: Node, reference: Node, domains: Mapping[str, Domain],
-                     env: Mapping[str, np.ndarray], points: int, rel: float,
+                     env: Mapping[str, np.ndarray], points: int, gaps: np.ndarray, rel: float,
                      absolute: float) -> Comparison | None:
     """The exact verdict, or None when floating point must decide (see exact.py)."""
     rounded = {name: dyadic_points(values, domains[name].low, domains[name].high)
@@ -141,7 +129,8 @@ def _compare_exactly(student: Node, reference: Node, domains: Mapping[str, Domai
         got = evaluate_exact(student, fractions, points)
     except NotExact:
         return None
-    defined = [index for index, value in enumerate(expected) if value is not None]
+    defined = [index for index, value in enumerate(expected)
+               if value is not None and not (gaps[index] and got[index] is None)]
     _require_defined(len(defined), points, domains)
     if all(got[index] == expected[index] for index in defined):
         return Comparison(True, "", None)
@@ -150,7 +139,8 @@ def _compare_exactly(student: Node, reference: Node, domains: Mapping[str, Domai
     if checker.agrees.all():
         return _verdict("approximate", "Your answer is close to the correct one but not equal "
                                        "to it: keep every number exact (1/3, not 0.333).")
-    return checker.diagnose(lambda index: _describe_point(rounded, domains, defined[index]))
+    named = _named(student, reference, domains)
+    return checker.diagnose(lambda index: _describe_point(rounded, named, defined[index]))
 
 
 def _floats(values: list[Fraction | None]) -> np.ndarray:
@@ -172,6 +162,23 @@ class _Checker:
     def close(self, values: np.ndarray, target: np.ndarray) -> np.ndarray:
         with np.errstate(all="ignore"):
             return np.abs(values - target) <= self.absolute + self.rel * np.abs(target)
+
+    def recheck(self, student: Node, reference: Node, env: Mapping[str, np.ndarray]) -> None:
+        """Look again at the points where float64 disagrees, with 50 digits, in order, up to the
+        first difference that holds: one is enough to call the answer wrong, and a wrong answer
+        costs one high-precision point (it is the example the feedback names)."""
+        expected, got = self.expected.copy(), self.got.copy()
+        agrees = self.agrees.copy()
+        for index in np.flatnonzero(~agrees):
+            point = {name: float(values[index]) for name, values in env.items()}
+            found = recheck_point(student, reference, point, self.rel, self.absolute)
+            agrees[index] = found.agrees
+            got[index] = found.student
+            if found.reference_defined:
+                expected[index] = found.reference
+            if not found.agrees:
+                break
+        self.expected, self.got, self.agrees = expected, got, agrees
 
     def diagnose(self, where: Callable[[int], str],
                  grown: np.ndarray | None = None) -> Comparison:
@@ -216,9 +223,15 @@ def _verdict(diagnosis: Diagnosis, message: str) -> Comparison:
     return Comparison(False, message, diagnosis)
 
 
-def _describe_point(env: Mapping[str, np.ndarray], domains: Mapping[str, Domain],
-                    index: int) -> str:
-    return ", ".join(f"{name} = {env[name][index]:.3g}" for name in domains)
+def _named(student: Node, reference: Node, domains: Mapping[str, Domain]) -> list[str]:
+    """The variables a point is described by: those the answer or the reference use, in order."""
+    used = variable_names(student) | variable_names(reference)
+    return [name for name in domains if name in used]
+
+
+def _describe_point(env: Mapping[str, np.ndarray], names: list[str], index: int) -> str:
+    """`x = 1.61, t = 0.5`: only the variables the answer or the reference use."""
+    return ", ".join(f"{name} = {env[name][index]:.3g}" for name in names)
 
 
 def _describe_factor(factor: float) -> str:

@@ -23,6 +23,8 @@ __all__ = [
     "Unary",
     "Variable",
     "children",
+    "post_order",
+    "variable_names",
 ]
 
 BinaryOperator = Literal["+", "-", "*", "/", "^"]
@@ -161,3 +163,9 @@ def post_order(root: Node) -> Iterator[Node]:
             continue
         done.add(id(current))
         yield current
+
+
+def variable_names(node: Node) -> frozenset[str]:
+    """The variables `node` uses (inside a rubric's function only its arguments count: its body
+    is over its own parameters)."""
+    return frozenset(current.name for current in post_order(node) if isinstance(current, Variable))

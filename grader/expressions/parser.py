@@ -8,27 +8,30 @@ Grammar, loosest binding first (implicit multiplication binds exactly like `*`):
     power      := primary ("^" signed)?                      right-associative: a^b^c = a^(b^c)
     primary    := number | variable | constant | "(" expression ")" | "|" expression "|"
                 | function argument | \\frac arg arg
-    argument   := "(" expression ("," expression)* ")" | power    ln σ² = ln(σ²); log 2 mu = log(2)·mu
+    function   := name ("^" power-on-a-name)? argument              sin^2 x, \\sin^{-1} x = arcsin x
+    argument   := "(" expression ("," expression)* ")" | power power*  sin 2x = sin(2x); ln σ² = ln(σ²)
 
 A function followed by brackets takes their content, so `log(x)^2` is (log x)², and
-`sin^2 x` is (sin x)². `max` and `min` take two or more arguments, a rubric's own function
-as many as its definition names, every other function one. `log_2 x` is log2(x), `log_10` is
-log10, any other base b is log(x)/log(b). Nesting, size and length are bounded (MAX_DEPTH,
-MAX_NODES, MAX_LENGTH).
+`sin^2 x` is (sin x)². Without brackets the argument is the implicit product up to the next
+function name or operator, so `sin x cos x` is sin(x)·cos(x) (calls.py). `max` and `min` take
+two or more arguments, a rubric's own function as many as its definition names, every other
+function one. `log_2 x` is log2(x), `log_10` is log10, any other base b is log(x)/log(b).
+Nesting, size and length are bounded (MAX_DEPTH, MAX_NODES, MAX_LENGTH).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Sequence
 
 from . import symbols
-from .calls import CallParsing
+from .calls import CallParsing, ReadingNote
 from .definitions import EMPTY_TABLE, FunctionTable
 from .errors import ExpressionError
 from .nodes import Binary, Call, Constant, Node, Number, Unary, Variable, children
 from .tokenizer import Token, tokenize
 
-__all__ = ["MAX_DEPTH", "MAX_LENGTH", "MAX_NODES", "parse"]
+__all__ = ["MAX_DEPTH", "MAX_LENGTH", "MAX_NODES", "Reading", "ReadingNote", "parse", "read"]
 
 MAX_LENGTH = 1000  # a closed form is a line or two; capping the text first bounds all later work
 MAX_DEPTH = 100  # far beyond real answers, inside Python's recursion limit (≤ 5 frames a level)
@@ -39,18 +42,32 @@ _FACTOR_STARTS = frozenset({"number", "variable", "constant", "open", "function"
 _DIGITS = frozenset("0123456789")
 
 
+@dataclass(frozen=True)
+class Reading:
+    """A parsed answer: its tree, and the notes on how notations in it were read (calls.py)."""
+
+    tree: Node
+    notes: tuple[ReadingNote, ...] = ()
+
+
 def parse(text: str, variables: Sequence[str], functions: FunctionTable = EMPTY_TABLE) -> Node:
     """Parse `text` into a tree over the declared `variables`; raises ExpressionError.
 
     `functions` adds the question's own function names (σ as sigmoid, a rubric's `relu`).
     Raises ValueError if a variable name is not a plain identifier or is a function's name.
     """
+    return read(text, variables, functions).tree
+
+
+def read(text: str, variables: Sequence[str], functions: FunctionTable = EMPTY_TABLE) -> Reading:
+    """`parse`, with the notes on how `sin 2x` or `\\sin^{-1} x` were read, for feedback."""
     if not isinstance(text, str):
         raise TypeError(f"expected the answer as a string, got {type(text).__name__}")
     if len(text) > MAX_LENGTH:
         raise ExpressionError(f"the answer is too long ({len(text)} characters; at most "
                               f"{MAX_LENGTH})", text, MAX_LENGTH)
-    return _Parser(text, tokenize(text, variables, functions), functions).parse()
+    parser = _Parser(text, tokenize(text, variables, functions), functions)
+    return Reading(parser.parse(), tuple(parser.notes))
 
 
 class _Parser(CallParsing):
@@ -63,6 +80,7 @@ class _Parser(CallParsing):
         self.abs_depth = 0  # inside |…|, a bar in operator position closes rather than multiplies
         self.node_count = 0
         self.heights: dict[int, int] = {}
+        self.notes: list[ReadingNote] = []
 
     def parse(self) -> Node:
         if self.peek().kind == "end":

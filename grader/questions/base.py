@@ -54,6 +54,7 @@ class AnswerKey:
     carried: Any = None  # the value recomputed from the student's own earlier answers
     carried_from: tuple[str, ...] = ()  # the inputs (question ids) whose values differ from the key
     mistakes: tuple[tuple[Mistake, Any], ...] = ()
+    carried_mistakes: tuple[Any, ...] = ()  # each mistake's value from the student's own inputs, in order
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,17 @@ class QuestionBase(BaseModel):
         for value in (answer, *mistakes):
             self.check_reference(value)
 
+    def shown_texts(self, key: AnswerKey) -> list[tuple[str, str]]:
+        """(what, text) for each text of this question a student may be shown beside a grade (the
+        rubric's own words, not the student's): its evidence and each known mistake's feedback."""
+        texts = [("its evidence", str(key.evidence))] if key.evidence else []
+        return texts + [(f"the feedback of mistake `{mistake.code}`", mistake.feedback) for mistake in self.mistakes]
+
+    def reference_warnings(self, answer: Any, mistakes: list[tuple[str, Any]]) -> list[str]:
+        """What `grade validate` should warn the author about in the key or the known mistakes
+        (code, value): readable, but perhaps not read as meant. None for most types."""
+        return []
+
     def hint(self) -> str:
         """What kind of answer is expected, for the blank template and messages."""
         return self.kind
@@ -157,7 +169,9 @@ class QuestionBase(BaseModel):
 
     # --- shared grading ---------------------------------------------------------------------------
     def grade(self, parsed: Any, key: AnswerKey) -> Verdict:
-        """True answer first, then the carried-forward value, then the known mistakes in order."""
+        """True answer first, then the carried-forward value, then the known mistakes in order, each
+        from the key's inputs and, after an earlier slip, from the student's own (scaled by the
+        carry-forward credit)."""
         if self.matches(parsed, key.answer):
             return Verdict("correct", 1.0, self.correct_feedback(key))
         if key.carried is not None and self.matches(parsed, key.carried):
@@ -170,10 +184,20 @@ class QuestionBase(BaseModel):
             return Verdict("correct" if credit == 1 else "partial", credit,
                            f"Correct for your value of {names}: this step is right, and the earlier slip "
                            f"is only counted once.", carried_forward=True)
-        for mistake, value in key.mistakes:
+        names = ", ".join(key.carried_from)
+        for index, (mistake, value) in enumerate(key.mistakes):
+            own = key.carried_mistakes[index] if key.carried_from and index < len(key.carried_mistakes) else None
             if self.matches(parsed, value):
+                said = "" if own is None or self.matches(parsed, own) else (
+                    f" (This is the mistake computed from the correct earlier values, not from your own value of "
+                    f"{names}.)")
                 return Verdict("partial" if mistake.credit > 0 else "incorrect", mistake.credit,
-                               mistake.feedback, note=mistake.code)
+                               mistake.feedback + said, note=mistake.code)
+            if own is not None and self.matches(parsed, own):
+                credit = mistake.credit * self.carry_forward_credit
+                return Verdict("partial" if credit > 0 else "incorrect", credit,
+                               f"{mistake.feedback} (You made it with your own value of {names}, so the earlier "
+                               "slip is not counted again.)", carried_forward=True, note=mistake.code)
         feedback = self.wrong_feedback(parsed, key)
         if key.carried_from:
             feedback += (" It does not match the value that follows from your own earlier answers either, "

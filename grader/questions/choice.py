@@ -79,6 +79,10 @@ class ChoiceQuestion(QuestionBase):
             return f"Not correct. {option.feedback}"
         return "Not correct." + (f" {key.evidence}" if key.evidence else "")
 
+    def shown_texts(self, key: AnswerKey) -> list[tuple[str, str]]:
+        return super().shown_texts(key) + [(f"the feedback of option `{option.value}`", option.feedback)
+                                           for option in self.options if option.feedback]
+
     def describe(self, value: Any) -> str:
         option = self.option_of(value)
         return option.value if option else str(value)

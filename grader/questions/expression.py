@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import zlib
+from dataclasses import replace
 from functools import cached_property, lru_cache
 from typing import Any, Literal, Union
 
@@ -16,14 +17,16 @@ from grader.expressions import (
     ExpressionError,
     FunctionTable,
     Node,
+    SAMPLE_POINTS,
+    Reading,
     check_defined,
     compare,
     define_functions,
-    parse,
+    read,
     to_plain,
 )
 from grader.expressions.definitions import canonical_name
-from grader.questions.base import AnswerKey, QuestionBase, Ref, SelfTest
+from grader.questions.base import AnswerKey, QuestionBase, Ref, SelfTest, Verdict
 
 VARIABLE_NAME = r"^[A-Za-z][A-Za-z0-9]*$"
 
@@ -88,7 +91,9 @@ class ExpressionQuestion(QuestionBase):
     exact: StrictBool = Field(default=True, description=(
         "Compare rational functions with rational coefficients exactly (fractions), not within the "
         "tolerance; `false` accepts 0.333 for 1/3 within the tolerance."))
-    sample_points: int = Field(default=40, ge=10, le=1000, description="How many random points are compared.")
+    sample_points: int = Field(default=SAMPLE_POINTS, ge=10, le=1000, description=(
+        "Strata per variable's interval, one random point in each (besides its ends and zero): two "
+        "expressions that differ on 2/sample_points of an interval (2% by default) are always told apart."))
 
     @field_validator("variables")
     @classmethod
@@ -138,22 +143,51 @@ class ExpressionQuestion(QuestionBase):
             raise RubricError(f"the expression `{reference}`: {exc}", where=f"question {self.id}",
                               hint="widen or move the variables' domains, or fix the expression") from None
 
-    def parse(self, raw: Any) -> Node:
+    def parse(self, raw: Any) -> Reading:
         if isinstance(raw, (int, float)) and not isinstance(raw, bool):
             raw = str(raw)
         if not isinstance(raw, str):
             raise AnswerError(f"expected {self.hint()}, written on one line")
-        return _parse_answer(raw, tuple(self.variables), self.function_table)
+        return _read_answer(raw, tuple(self.variables), self.function_table)
 
-    def matches(self, parsed: Node, value: Any) -> bool:
-        return self._compare(parsed, value).equivalent
+    def matches(self, parsed: Reading, value: Any) -> bool:
+        return self._compare(parsed.tree, value).equivalent
 
-    def wrong_feedback(self, parsed: Node, key: AnswerKey) -> str:
-        message = self._compare(parsed, key.answer).message
-        return f"Not correct: {message} We read your answer as: {to_plain(parsed)}"
+    def wrong_feedback(self, parsed: Reading, key: AnswerKey) -> str:
+        message = self._compare(parsed.tree, key.answer).message
+        return f"Not correct: {message} We read your answer as: {to_plain(parsed.tree)}"
+
+    def grade(self, parsed: Reading, key: AnswerKey) -> Verdict:
+        """The shared grading; a reading worth echoing (`sin 2x` as sin(2*x), `sin⁻¹ x` as arcsin(x))
+        is said wherever the feedback does not already print the whole reading."""
+        verdict = super().grade(parsed, key)
+        echoed = [note for note in parsed.notes if note.kind == "inverse" or note.factors > 1]
+        if echoed and (verdict.note is not None or verdict.status != "incorrect"):
+            said = " ".join(f"We read {note.typed} as {note.reading}." for note in echoed)
+            verdict = replace(verdict, feedback=f"{verdict.feedback} {said}")
+        return verdict
+
+    def reference_warnings(self, answer: Any, mistakes: list[tuple[str, Any]]) -> list[str]:
+        """An argument without brackets in the reference or a known mistake: how it is read, for
+        `grade validate` (a student would see the reading only in the key, too late)."""
+        warnings = []
+        for what, value in [("the reference", answer), *((f"the known mistake `{code}`", value)
+                                                       for code, value in mistakes)]:
+            text = str(value)
+            for note in _reference_reading(text, tuple(self.variables), self.function_table).notes:
+                if note.kind != "argument":
+                    continue
+                place = (f"{what} `{text}` is read as {note.reading}" if note.typed == text.strip()
+                         else f"in {what} `{text}`, `{note.typed}` is read as {note.reading}")
+                warnings.append(f"{place}; write the brackets, so that no reader takes it another way")
+        return warnings
 
     def describe(self, value: Any) -> str:
         return str(value)
+
+    def plain_form(self, value: Any) -> str:
+        """A reference as calculator notation (`(mu^2 + sigma^2 - 1 - log(sigma^2))/2`)."""
+        return to_plain(_reference(str(value), tuple(self.variables), self.function_table))
 
     def self_test(self, key: AnswerKey) -> SelfTest:
         reference = str(key.answer)
@@ -206,9 +240,9 @@ def _function_table(spec: SpecKey, variables: tuple[str, ...]) -> FunctionTable:
 
 
 @lru_cache(maxsize=CACHE_SIZE)
-def _parse_answer(text: str, variables: tuple[str, ...], functions: FunctionTable) -> Node:
+def _read_answer(text: str, variables: tuple[str, ...], functions: FunctionTable) -> Reading:
     try:
-        return parse(text, list(variables), functions)
+        return read(text, list(variables), functions)
     except ExpressionError as exc:
         raise AnswerError(str(exc)) from None
 
@@ -223,9 +257,13 @@ def _compare_cached(student: Node, reference: str, variables: tuple[tuple[str, V
 
 
 @lru_cache(maxsize=256)
-def _reference(text: str, variables: tuple[str, ...], functions: FunctionTable) -> Node:
-    """Parse a reference (or known-mistake) expression once; a bad one is the rubric's error."""
+def _reference_reading(text: str, variables: tuple[str, ...], functions: FunctionTable) -> Reading:
+    """Read a reference (or known-mistake) expression once; a bad one is the rubric's error."""
     try:
-        return parse(text, list(variables), functions)
+        return read(text, list(variables), functions)
     except ExpressionError as exc:
         raise ValueError(f"the reference expression does not parse: {exc}") from None
+
+
+def _reference(text: str, variables: tuple[str, ...], functions: FunctionTable) -> Node:
+    return _reference_reading(text, variables, functions).tree

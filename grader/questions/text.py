@@ -1,4 +1,11 @@
-"""Free text, scored provisionally from concept patterns and always queued for a TA's review."""
+"""Free text, scored provisionally from concept patterns and always queued for a TA's review.
+
+A concept counts when one of its patterns matches outside a negation (text_claims.py): "the
+discriminator is not a sigmoid" does not earn "they are sigmoids", and the answer is flagged
+(`note: negated`). An answer that is only a list of concept words earns nothing provisionally and
+is flagged too (`note: keyword_list`). Each concept may list answers it must not match
+(`must_not_match`), which `grade validate` checks.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator, m
 
 from grader.errors import AnswerError
 from grader.questions.base import AnswerKey, QuestionBase, SelfTest, Verdict
+from grader.questions.text_claims import is_keyword_list, negated, pattern_negates
 from grader.questions.text_samples import sample_for
 
 MAX_TEXT_CHARS = 5000  # a justification is a paragraph; longer text is matched on its first 5000 characters
@@ -27,6 +35,9 @@ class Concept(BaseModel):
     example: StrictStr | None = Field(default=None, description=(
         "A phrase that mentions the idea (one of the patterns must match it); `grade validate` writes it into "
         "its sample answer. Without it the sample is built from the patterns."))
+    must_not_match: list[StrictStr] = Field(default_factory=list, description=(
+        "Answers that must NOT earn this idea (the opposite claim, a negation); `grade validate` grades each "
+        "and fails when it earns the idea."))
 
     @field_validator("patterns")
     @classmethod
@@ -60,9 +71,10 @@ class TextQuestion(QuestionBase):
         return self
 
     @cached_property
-    def _compiled(self) -> list[tuple[Concept, re.Pattern[str]]]:
-        # One alternation per concept: a single search finds whichever phrasing the student used.
-        return [(c, re.compile("|".join(f"(?:{p})" for p in c.patterns), re.IGNORECASE)) for c in self.concepts]
+    def _compiled(self) -> list[tuple[Concept, list[tuple[re.Pattern[str], bool]]]]:
+        # Each pattern on its own: whether a match is negated depends on whether the pattern negates itself.
+        return [(concept, [(re.compile(pattern, re.IGNORECASE), pattern_negates(pattern))
+                           for pattern in concept.patterns]) for concept in self.concepts]
 
     def parse(self, raw: Any) -> str:
         if isinstance(raw, bool) or isinstance(raw, (int, float)):
@@ -74,19 +86,61 @@ class TextQuestion(QuestionBase):
             raise AnswerError("write a sentence that explains your reasoning")
         return text[:MAX_TEXT_CHARS]
 
-    def matched(self, text: str) -> list[Concept]:
-        return [concept for concept, pattern in self._compiled if pattern.search(text)]
+    def matched(self, text: str) -> tuple[list[Concept], list[Concept]]:
+        """The concepts the answer states, and those it mentions only under a negation."""
+        stated, denied = [], []
+        for concept, patterns in self._compiled:
+            mentioned = False
+            for pattern, negates in patterns:
+                for match in pattern.finditer(text):
+                    mentioned = True
+                    if not negated(text, match.start(), match.end(), inside=not negates):
+                        stated.append(concept)
+                        break
+                else:
+                    continue
+                break
+            else:
+                if mentioned:
+                    denied.append(concept)
+        return stated, denied
 
     def grade(self, parsed: str, key: AnswerKey) -> Verdict:
-        found = self.matched(parsed)
-        credit = min(1.0, sum(concept.points for concept in found) / self.points)
-        if found:
-            feedback = (f"Provisional score: your answer mentions {len(found)} of the {len(self.concepts)} "
-                        f"idea{'s' if len(self.concepts) != 1 else ''} we look for. A TA will read it and decide the final score.")
+        stated, denied = self.matched(parsed)
+        ideas = f"{len(self.concepts)} idea{'s' if len(self.concepts) != 1 else ''}"
+        if is_keyword_list(parsed):
+            return Verdict("needs_review", 0.0, "Provisional score 0: your answer lists words but does not explain "
+                           "them in a sentence; say why. A TA will read it and decide the final score.",
+                           note="keyword_list",
+                           concepts=tuple(f"not counted, no sentence: {c.name}" for c in stated + denied))
+        credit = min(1.0, sum(concept.points for concept in stated) / self.points)
+        if stated:
+            feedback = f"Provisional score: your answer mentions {len(stated)} of the {ideas} we look for."
+            closing = " A TA will read it and decide the final score."
         else:
-            feedback = ("Provisional score 0: we did not recognise the key ideas. A TA will read your answer "
-                        "and decide the final score.")
-        return Verdict("needs_review", credit, feedback, concepts=tuple(concept.name for concept in found))
+            feedback = "Provisional score 0: we did not recognise the key ideas."
+            closing = " A TA will read your answer and decide the final score."
+        if denied:
+            feedback += (f" {len(denied)} {'idea is' if len(denied) == 1 else 'ideas are'} mentioned only negated "
+                         "(\"not …\"), which does not count until a TA reads it.")
+        feedback += closing
+        return Verdict("needs_review", credit, feedback, note="negated" if denied else None,
+                       concepts=tuple(c.name for c in stated) + tuple(f"not counted, negated: {c.name}" for c in denied))
+
+    def counter_examples_earned(self) -> tuple[int, list[str]]:
+        """How many `must_not_match` answers were graded, and a failure for each that earns its concept."""
+        failures, tried = [], 0
+        for concept in self.concepts:
+            for answer in concept.must_not_match:
+                tried += 1
+                try:
+                    earned = self.grade(self.parse(answer), AnswerKey(answer=None)).concepts or ()
+                except AnswerError:
+                    continue  # too short to be read: it earns nothing
+                if concept.name in earned:
+                    failures.append(f"concept `{concept.name}` must not match `{answer}`, but its patterns give it "
+                                    "credit: make them require the claim, not a word of it")
+        return tried, failures
 
     def matches(self, parsed: str, value: Any) -> bool:
         return False

@@ -78,7 +78,7 @@ READINGS = [
     ("log(sigma)^2", KL, "log(sigma)^2"),  # with brackets, the power applies to the call
     ("log (sigma)^2", KL, "log(sigma)^2"),
     ("2 log sigma - 1", KL, "2*log(sigma) - 1"),
-    ("log 2 sigma", KL, "log(2)*sigma"),
+    ("log 2 sigma", KL, "log(2*sigma)"),  # an argument without brackets runs to the next operator
     ("log log sigma", KL, "log(log(sigma))"),
     ("logsigma", KL, "log(sigma)"),
     ("sin^2 mu + cos^2 mu", KL, "sin(mu)^2 + cos(mu)^2"),
@@ -221,7 +221,8 @@ ERRORS = [
     ("mu + log + 1", "log at 6 needs an argument", 5),
     ("sqrt()", "nothing between '(' at 5 and ')' at 6", 4),
     (r"\sqrt", r"\sqrt at 1 needs an argument", 0),
-    ("sin^mu", "write a power of sin as sin(x)^2", 3),
+    ("sin^mu", "sin at 1 needs an argument", 0),  # sin^mu x is sin(x)^mu
+    ("sin^*mu", "write a power of sin as sin(x)^2", 3),
     # latex
     (r"\foo + \mu", r"unknown LaTeX command \foo at 1", 0),
     (r"\mu + \frac{1}", r"\frac at 7 needs two arguments", 6),

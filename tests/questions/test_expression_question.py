@@ -174,7 +174,7 @@ def test_exact_is_the_default_and_can_be_switched_off():
 
 
 @pytest.mark.parametrize("change, fragment", [
-    ({"answer": "log(x - 5)"}, "the expression `log(x - 5)`: the reference is defined at only 0 of 40 "
+    ({"answer": "log(x - 5)"}, "the expression `log(x - 5)`: the reference is defined at only 0 of 107 "
                                "sample points of its domains (x in [0, 1])"),
     ({"functions": {"relu": "max(y, 0)"}}, "function `relu`"),
     ({"functions": {"x": "sigmoid"}}, "already a variable or function"),
@@ -210,7 +210,7 @@ def test_a_reference_defined_at_too_few_points_fails_at_load_and_in_validate(tmp
     with pytest.raises(RubricError) as caught:
         load_rubric(path)
     message = str(caught.value)
-    assert "q1" in message and "x in [0, 1]" in message and "defined at only 0 of 40" in message
+    assert "q1" in message and "x in [0, 1]" in message and "defined at only 0 of 107" in message
     assert main(["validate", str(path)]) == 2
     error = capsys.readouterr().err
     assert "q1" in error and "x in [0, 1]" in error and "Traceback" not in error
