@@ -128,7 +128,7 @@ def test_sessions_limits_and_the_upgrade_from_version_1_on_postgresql(course_dir
         downgrade_to_version_1(connection.execute, "postgresql")
     upgraded = open_storage(postgres_url, course_dir)
     try:
-        assert upgraded.schema_version() == 3 and upgraded.count_files() == 2
+        assert upgraded.schema_version() == 4 and upgraded.count_files() == 2
         assert upgraded.dropped_files(ASSIGNMENT) == {}  # version 1 kept every file: the upgrade says so
     finally:
         upgraded.close()
@@ -160,7 +160,7 @@ def test_the_upgrade_from_version_2_keeps_every_row_and_takes_staff_sessions(cou
                   for table in ("students", "files", "sessions", "extensions")}
     upgraded = open_storage(postgres_url, course_dir)
     try:
-        assert upgraded.schema_version() == SCHEMA_VERSION == 3
+        assert upgraded.schema_version() == SCHEMA_VERSION == 4
         assert upgraded.session_student("b" * 64, now, idle=idle, lifetime=lifetime).id == "s1002"
         upgraded.save_staff_tokens([("t01", "Tess", None, "ta", "7" * 64)], now)
         upgraded.start_session("c" * 64, None, now, staff_id="t01")
