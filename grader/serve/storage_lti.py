@@ -351,7 +351,7 @@ class LtiTables:
                    link_id: int | None = None, student_id: str | None = None,
                    subject: str | None = None) -> list[OutboxRow]:
         """Outbox rows with their links, oldest first."""
-        query = select(lti_outbox, *(column.label(f"link_{column.name}") for column in lti_links.c)).join(
+        query = select(lti_outbox, *(column.label(f"link_row_{column.name}") for column in lti_links.c)).join(
             lti_links, lti_links.c.id == lti_outbox.c.link_id)
         for column, wanted in ((lti_outbox.c.link_id, link_id), (lti_outbox.c.student_id, student_id),
                                (lti_outbox.c.subject, subject)):
@@ -365,7 +365,7 @@ class LtiTables:
             rows = connection.execute(query.order_by(lti_outbox.c.id)).all()
         found = []
         for row in rows:
-            link = _link(row._mapping, "link_")
+            link = _link(row._mapping, "link_row_")
             found.append(OutboxRow(row.id, link, row.student_id, row.subject, row.state, bool(row.repost),
                                    row.queued_at, row.tries, row.next_try_at, row.score_given, row.score_maximum,
                                    row.grading_progress, row.timestamp, row.status, row.message, row.done_at))
