@@ -97,6 +97,11 @@ def platform_message(answer: Answer) -> str:
     except (ValueError, UnicodeDecodeError):
         data = None
     if isinstance(data, dict):
+        errors = data.get("errors")
+        if isinstance(errors, list):  # Canvas: {"errors": [{"message": "..."}]}
+            said = [str(error.get("message")) for error in errors if isinstance(error, dict) and error.get("message")]
+            if said:
+                return "; ".join(said)[:MESSAGE_CHARS]
         for key in ("error_description", "message", "error", "errors"):
             value = data.get(key)
             if value:
