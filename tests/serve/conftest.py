@@ -148,31 +148,8 @@ def desk(make_course: Callable[..., Path], make_app: Callable[..., Any], tmp_pat
 
 @pytest.fixture
 def lms(make_course: Callable[..., Path], issue_tokens: Callable[..., dict[str, str]]) -> Iterator[Any]:
-    """A course service with `lti:` and a tool key, live on 127.0.0.1 on a clock the test may skew, and an LTI
-    platform (lti1p3platform, tests/serve/lti_support.py) live beside it with the class of `class_users`.
-    The score outbox is sent by the test (`lms.runtime.sender.send_due()`), not by a thread."""
-    from lti_support import Link, Lms, Platform, SkewClock, class_users, serving, write_lti_course
-    from serve_support import ASSIGNMENT, free_port, live_server
+    """A course service with `lti:` and an LTI platform (lti1p3platform) live beside it: lti_support.running_lms."""
+    from lti_support import running_lms
 
-    from grader.cli import main
-    from grader.serve.app import create_app
-    from grader.serve.course import load_course
-    from grader.serve.service import Service, ServiceSettings
-    from grader.serve.storage import open_storage
-
-    tool_port = free_port()
-    tool_url = f"http://127.0.0.1:{tool_port}"
-    platform = Platform(tool_url)
-    platform.users = class_users()
-    platform.links = {"link-1": Link("link-1", "Homework 1", {"assignment": ASSIGNMENT})}
-    course = make_course(attempts=3)
-    write_lti_course(course, tool_url, [platform.course_entry()])
-    assert main(["lti", "keys", str(course)]) == 0
-    tokens = issue_tokens(course)
-    clock = SkewClock()
-    loaded = load_course(course)
-    service = Service(loaded, open_storage(None, loaded.folder), ServiceSettings(lti_outbox_worker=False), clock=clock)
-    app = create_app(course, service=service)
-    app.add_middleware(RecordBodies)
-    with serving(platform), live_server(app, port=tool_port):
-        yield Lms(course, tool_url, platform, app, clock, tokens)
+    with running_lms(make_course, issue_tokens, middleware=RecordBodies) as running:
+        yield running

@@ -189,9 +189,9 @@ class Members(NamesRoleProvisioningService):
 class Platform:
     """The LMS: its registration of the tool, users, links, line items and scores, and its HTTP app."""
 
-    def __init__(self, tool_url: str, port: int | None = None) -> None:
+    def __init__(self, tool_url: str, port: int | None = None, host: str = "127.0.0.1") -> None:
         self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"http://{host}:{self.port}"  # `localhost`: another site than the tool's 127.0.0.1 (cookies)
         self.private_key = rsa_pem()
         public = JWK.from_pem(self.private_key.encode()).export_to_pem().decode()
         self.kid = Registration.get_jwk(self.private_key)["kid"]
@@ -458,3 +458,35 @@ def class_users() -> dict[str, User]:
             "nina": User("sub-nina-5c2", "Nina New", "nina@example.edu", LEARNER),
             "pat": User("sub-pat-113", "Pat Professor", "pat@example.edu", INSTRUCTOR),
             "tess": User("sub-tess-804", "Tess Assistant", "tess@example.edu", TEACHING_ASSISTANT)}
+
+
+@contextmanager
+def running_lms(make_course: t.Callable[..., Path], issue_tokens: t.Callable[..., dict[str, str]], *,
+                platform_host: str = "127.0.0.1", middleware: Any = None) -> Iterator[Lms]:
+    """A course with `lti:` and a tool key, its service live on 127.0.0.1 (on a clock the test may skew, the
+    outbox sent by the test), and the platform live beside it on `platform_host` with the class of `class_users`."""
+    from serve_support import ASSIGNMENT
+
+    from grader.cli import main
+    from grader.serve.app import create_app
+    from grader.serve.course import load_course
+    from grader.serve.service import Service, ServiceSettings
+    from grader.serve.storage import open_storage
+
+    tool_port = free_port()
+    tool_url = f"http://127.0.0.1:{tool_port}"
+    platform = Platform(tool_url, host=platform_host)
+    platform.users = class_users()
+    platform.links = {"link-1": Link("link-1", "Homework 1", {"assignment": ASSIGNMENT})}
+    course = make_course(attempts=3)
+    write_lti_course(course, tool_url, [platform.course_entry()])
+    assert main(["lti", "keys", str(course)]) == 0
+    tokens = issue_tokens(course)
+    clock = SkewClock()
+    loaded = load_course(course)
+    service = Service(loaded, open_storage(None, loaded.folder), ServiceSettings(lti_outbox_worker=False), clock=clock)
+    app = create_app(course, service=service)
+    if middleware is not None:
+        app.add_middleware(middleware)
+    with serving(platform), live_server(app, port=tool_port):
+        yield Lms(course, tool_url, platform, app, clock, tokens)
