@@ -1,5 +1,6 @@
 """The ASGI app: `create_app(course, db)` wires the course, the storage and the routers together
-(the students' API and pages, the staff's API and pages).
+(the students' API and pages, the staff's API and pages, and with course.yaml's `lti:` the LTI 1.3
+routes, whose score outbox thread runs for as long as the app does: grader/serve/lti/).
 
 Errors are mapped in one place: a `ServiceError` becomes `{"error": {"status", "message", "fix"}}`
 under /api/ (and /healthz), the staff pages' error page (or sign-in form) under /staff/, or the

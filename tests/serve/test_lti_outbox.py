@@ -135,6 +135,15 @@ def test_extensions_decisions_imports_and_regrades_reach_the_notification_point(
     assert main(["extend", str(lms.course), "--student", "s1001", "--assignment", ASSIGNMENT, "--attempts", "9"]) == 0
     assert calls == [(ASSIGNMENT, ["s1001"])]
     calls.clear()
+    from staff_support import issue_staff_tokens
+
+    staff = issue_staff_tokens(lms.course, tmp_path)
+    api = f"{lms.tool_url}/api/v1/staff/assignments/{ASSIGNMENT}"
+    bearer = {"Authorization": f"Bearer {staff['t01']}"}
+    granted = lms.browser().post(f"{api}/students/s1001/extension", headers=bearer,
+                                 json={"attempts": 10, "reason": "medical note"})  # the staff page's own function
+    assert granted.status_code == 200 and calls == [(ASSIGNMENT, ["s1001"])]
+    calls.clear()
     review = tmp_path / "review.yaml"
     assert main(["decisions", "export", str(lms.course), "-o", str(review)]) == 0
     text = review.read_text(encoding="utf-8")
