@@ -148,6 +148,7 @@ def test_a_score_is_posted_in_points_and_read_back_from_the_line_item(lms):
     scores = lms.platform.scores[lineitem["id"]]
     assert len(scores) == 2 and scores[1]["timestamp"] > scores[0]["timestamp"]
     assert len(lms.platform.line_items) == 1  # found by resourceId and tag, never made twice
+    assert lms.runtime.tokens.requests == 1  # one service token, cached until it expires, for every call
 
 
 def test_a_ta_decision_sends_the_new_score(lms):

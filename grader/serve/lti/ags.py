@@ -45,10 +45,13 @@ def iso_timestamp(moment: dt.datetime) -> str:
     return moment.astimezone(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def link_scopes(link: LinkRecord, wanted: tuple[str, ...]) -> tuple[str, ...]:
-    """The scopes among `wanted` that the platform granted for the link (its AGS claim)."""
+AGS_SCOPES = (SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY, SCOPE_SCORE)
+
+
+def link_scopes(link: LinkRecord) -> tuple[str, ...]:
+    """The AGS scopes the platform granted for the link (its AGS claim): one token serves every call for it."""
     granted = set(link.ags_scopes.split())
-    return tuple(scope for scope in wanted if scope in granted)
+    return tuple(scope for scope in AGS_SCOPES if scope in granted)
 
 
 class AgsClient:
@@ -64,8 +67,8 @@ class AgsClient:
         if not link.lineitems_url:
             raise PlatformError("the link's launch gave no line items service (no AGS claim): the LMS does not take "
                                 "scores from this placement")
-        scopes = link_scopes(link, (SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY))
-        if not scopes:
+        scopes = link_scopes(link)
+        if not {SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY} & set(scopes):
             raise PlatformError("the platform did not grant the line item scope to this tool")
         found = self._find(platform, link, scopes)
         if found is not None:
@@ -104,8 +107,8 @@ class AgsClient:
 
     def post_score(self, platform: PlatformConfig, link: LinkRecord, lineitem_url: str, score: dict[str, Any]) -> int:
         """POST a score to the line item; the platform's status (PlatformError for a failure)."""
-        scopes = link_scopes(link, (SCOPE_SCORE,))
-        if not scopes:
+        scopes = link_scopes(link)
+        if SCOPE_SCORE not in scopes:
             raise PlatformError("the platform did not grant the score scope to this tool")
         answer = self.tokens.call(platform, scopes, "POST", scores_url(lineitem_url), "posting the score",
                                   (200, 201, 202, 204), json=score, headers={"Content-Type": SCORE})
