@@ -40,6 +40,7 @@ usage: grade SUBMISSION.yaml [--rubric FILE] [--format text|markdown|html|json] 
        grade collect COURSE --assignment ID --out OUT [--which best|last] [--as-recorded] [--db URL]
        grade sessions COURSE [--end ID] [--db URL]
        grade decisions import COURSE FILE [--apply] [--assignment ID]   grade decisions export COURSE [-o FILE]
+       grade lti keys|setup|status|sync|roster COURSE [--platform canvas|moodle] [--assignment ID]
 
 Grade a written homework answered in a submit.yaml.
 
@@ -61,6 +62,7 @@ Grade a written homework answered in a submit.yaml.
   grade collect COURSE ...          the counted attempts as a `grade batch` output folder
   grade sessions COURSE [--end ID]  the open web sessions; end all of one person's
   grade decisions import|export     TA decisions in the course's database, as review.yaml
+  grade lti keys|setup|...          connect the course service to Canvas or Moodle (LTI 1.3)
 
 Run `grade COMMAND --help` for a command's options. Exit status: 0 done, 1 a check failed,
 2 bad input (the message says which file and what to fix). --debug shows tracebacks.
@@ -265,12 +267,12 @@ COMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
     "sheet": cmd_sheet, "batch": cmd_batch, "export": cmd_export, "gradescope": cmd_gradescope,
     "variants": cmd_variants, "new": cmd_new,
     **{name: (lambda argv, name=name: _course_service(name, argv))
-       for name in ("serve", "tokens", "extend", "collect", "sessions", "decisions")},
+       for name in ("serve", "tokens", "extend", "collect", "sessions", "decisions", "lti")},
 }
 
 
 def _course_service(command: str, argv: Sequence[str]) -> int:
-    """`grade serve|tokens|extend|collect|sessions|decisions`: grader/serve/commands.py (the `serve` extra is
+    """`grade serve|tokens|extend|collect|sessions|decisions|lti`: grader/serve/commands.py (the `serve` extra is
     imported there)."""
     from grader.serve import commands
 

@@ -142,10 +142,48 @@ def staff_pages(folder: Path) -> dict[str, Path]:
     return pages
 
 
+def lti_pages(folder: Path) -> dict[str, Path]:
+    """The LTI pages: a refused launch, "continue in a new window", the deep-linking picker and its return."""
+    pytest.importorskip("fastapi", reason="the course service needs the `serve` extra")
+    pytest.importorskip("lti1p3platform", reason="the LTI pages need the test extra")
+    sys.path.insert(0, str(Path(__file__).parent / "serve"))
+    import httpx
+    from lti_support import platform_launch, running_lms
+    from serve_support import read_tokens, write_course, write_roster
+
+    from grader.cli import main
+
+    def make_course(**policy: object) -> Path:
+        return write_course(folder / "lti-course", **policy)
+
+    def issue_tokens(course: Path) -> dict[str, str]:
+        assert main(["tokens", str(course), "--roster", str(write_roster(folder / "lti-roster.csv")),
+                     "-o", str(folder / "lti-tokens.csv")]) == 0
+        return read_tokens(folder / "lti-tokens.csv")
+
+    shown: dict[str, str] = {}
+    with running_lms(make_course, issue_tokens) as lms:
+        browser = lms.browser()
+        shown["lti-refused"] = browser.post(f"{lms.tool_url}/lti/launch", data={"id_token": "x", "state": "y"}).text
+        action, fields = platform_launch(browser, lms.platform, "ada", "link-1")
+        check = browser.post(action, data=fields).headers["location"]
+        shown["lti-continue"] = httpx.get(f"{lms.tool_url}{check}").text  # a frame that kept no cookie
+        action, fields = platform_launch(browser, lms.platform, "pat", deep=True)
+        shown["lti-picker"] = picker = browser.post(action, data=fields).text
+        ticket = picker.split('name="ticket" value="')[1].split('"')[0]
+        shown["lti-deep-link-return"] = browser.post(f"{lms.tool_url}/lti/deep-link", data={
+            "ticket": ticket, "assignment": "hw-lstm-vae-gan"}).text
+    pages = {}
+    for name, html in shown.items():
+        pages[name] = folder / f"{name}.html"
+        pages[name].write_text(html, encoding="utf-8")
+    return pages
+
+
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("pages")
-    return {**engine_pages(folder), **service_pages(folder), **staff_pages(folder)}
+    return {**engine_pages(folder), **service_pages(folder), **staff_pages(folder), **lti_pages(folder)}
 
 
 def test_run_axe_script_passes_the_report(pages):

@@ -1,5 +1,6 @@
 """The ASGI app: `create_app(course, db)` wires the course, the storage and the routers together
-(the students' API and pages, the staff's API and pages).
+(the students' API and pages, the staff's API and pages, and with course.yaml's `lti:` the LTI 1.3
+routes, whose score outbox thread runs for as long as the app does: grader/serve/lti/).
 
 Errors are mapped in one place: a `ServiceError` becomes `{"error": {"status", "message", "fix"}}`
 under /api/ (and /healthz), the staff pages' error page (or sign-in form) under /staff/, or the
@@ -46,10 +47,15 @@ def create_app(course_dir: str | Path, db_url: str | None = None, *, settings: S
     if service is None:
         course = load_course(course_dir)
         service = Service(course, open_storage(db_url, course.folder), settings)
+    lti = _lti_runtime(service)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if lti is not None and service.settings.lti_outbox_worker:
+            lti.start_worker()  # the LMS score outbox's sender, for as long as the app runs
         yield
+        if lti is not None:
+            lti.close()
         service.close()
 
     app = FastAPI(title=f"grade: {service.course.title}", lifespan=lifespan, docs_url=None, redoc_url=None,
@@ -105,7 +111,19 @@ def create_app(course_dir: str | Path, db_url: str | None = None, *, settings: S
                  1000 * (time.perf_counter() - started))
         return response
 
+    if lti is not None:  # the /lti/ routes, their error page and which responses an LMS may frame (outermost)
+        from grader.serve.lti.routes import install
+
+        install(app, lti)
     return app
+
+
+def _lti_runtime(service: Service):  # noqa: ANN202 - an LtiRuntime when course.yaml has `lti:`, else None
+    if service.course.config.lti is None:
+        return None
+    from grader.serve.lti.runtime import LtiRuntime
+
+    return LtiRuntime(service.course, service.storage, service.clock)
 
 
 def _pages_module():  # noqa: ANN202 - the web page's module, when it is installed (helper WEB writes it)

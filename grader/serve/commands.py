@@ -1,5 +1,5 @@
 """The course service's commands: `grade serve`, `grade tokens`, `grade extend`, `grade collect`,
-`grade sessions`, `grade decisions`.
+`grade sessions`, `grade decisions`, and `grade lti` (grader/serve/lti/commands.py).
 
 Thin, like cli.py: parse the arguments, call the library, print what happened. A GraderError
 propagates to cli.py, which prints it and exits 2. Every command refuses a SQLite database that
@@ -182,6 +182,7 @@ def main_extend(argv: Sequence[str]) -> int:
     args = parser.parse_args(list(argv))
     from grader.serve.course import aware_time
     from grader.serve.policy import iso, terms_for
+    from grader.serve.service import counted_score_may_have_changed
 
     if args.due is None and args.attempts is None:
         raise UsageError("give --due, --attempts or both", hint="e.g. --due 2026-12-03T23:59:00-05:00 --attempts 5")
@@ -199,6 +200,7 @@ def main_extend(argv: Sequence[str]) -> int:
                              hint="check the id (as in the tokens CSV), or issue tokens to the roster first")
         who, now = getpass.getuser(), dt.datetime.now(dt.timezone.utc)
         storage.add_extension(args.student, args.assignment, due, args.attempts, who, now)
+        counted_score_may_have_changed(storage, args.assignment, [args.student], now)
         terms = terms_for(assignment, storage.extension(args.student, args.assignment))
     finally:
         storage.close()
@@ -319,3 +321,10 @@ def main_decisions(argv: Sequence[str]) -> int:
     finally:
         storage.close()
     return 0
+
+
+def main_lti(argv: Sequence[str]) -> int:
+    _needs_extra()
+    from grader.serve.lti.commands import main
+
+    return main(argv)

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, Validat
 from grader.errors import GraderError, UsageError, did_you_mean
 from grader.rubric import ASSIGNMENT_ID_PATTERN, LoadedRubric, load_rubric
 from grader.safe_yaml import load_yaml_file
+from grader.serve.lti.config import LtiConfig
 from grader.validation_messages import describe_validation_error
 
 COURSE_FILE = "course.yaml"
@@ -146,6 +147,9 @@ class CourseConfig(BaseModel):
     timezone: StrictStr | None = Field(default=None, description=(
         "The IANA time zone the pages show times in (America/New_York); default: the offset the dates are "
         "written with, or UTC."))
+    lti: LtiConfig | None = Field(default=None, description=(
+        "LTI 1.3: the service's public URL and the LMS platforms that launch it (README: Connecting Canvas or "
+        "Moodle)."))
 
     @field_validator("timezone")
     @classmethod

@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import (Boolean, Column, Connection, Float, ForeignKey, Index, Integer, LargeBinary, MetaData,
                         String, Table, Text, TypeDecorator, UniqueConstraint, func, update)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
+LTI_ID = 255  # characters: LTI 1.3 caps `sub`, resource link and context ids at 255 ASCII characters
 
 
 class UTCDateTime(TypeDecorator):
@@ -105,6 +106,65 @@ audit = Table(
     Column("assignment_id", String(64)), Column("student_id", String(64), index=True),
     Column("detail", Text, nullable=False))
 
+lti_logins = Table(
+    "lti_logins", metadata,  # OIDC logins begun at /lti/login: each state (kept as its hash) and nonce used once
+    Column("state_hash", String(64), primary_key=True),
+    Column("nonce", String(64), nullable=False, unique=True),
+    Column("issuer", Text, nullable=False), Column("client_id", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False, index=True), Column("used_at", UTCDateTime))
+lti_handoffs = Table(
+    "lti_handoffs", metadata,  # one-time tickets from a launch to the page (or the deep-linking picker)
+    Column("ticket_hash", String(64), primary_key=True),
+    Column("kind", String(16), nullable=False),  # sign-in | deep-link
+    Column("student_id", String(64), ForeignKey("students.id")),
+    Column("staff_id", String(64), ForeignKey("staff.id")),
+    Column("destination", Text, nullable=False),  # the page the person lands on
+    Column("payload", Text),  # deep linking: the request's settings (JSON)
+    Column("created_at", UTCDateTime, nullable=False, index=True), Column("used_at", UTCDateTime))
+lti_identities = Table(
+    "lti_identities", metadata,  # a platform's user (issuer, sub) and the student and/or staff member they are
+    Column("issuer", String(LTI_ID), primary_key=True), Column("subject", String(LTI_ID), primary_key=True),
+    Column("student_id", String(64), ForeignKey("students.id"), index=True),
+    Column("staff_id", String(64), ForeignKey("staff.id")),
+    Column("name", Text), Column("email", Text), Column("sourcedid", Text),
+    Column("first_seen_at", UTCDateTime, nullable=False), Column("last_seen_at", UTCDateTime, nullable=False))
+lti_memberships = Table(
+    "lti_memberships", metadata,  # who is in which of the platform's courses (from launches and NRPS rosters)
+    Column("issuer", String(LTI_ID), primary_key=True), Column("context_id", String(LTI_ID), primary_key=True),
+    Column("subject", String(LTI_ID), primary_key=True),
+    Column("seen_at", UTCDateTime, nullable=False))
+lti_links = Table(
+    "lti_links", metadata,  # resource links (an assignment placed in a platform's course) and their line items
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("issuer", String(LTI_ID), nullable=False), Column("client_id", String(LTI_ID), nullable=False),
+    Column("deployment_id", String(LTI_ID), nullable=False),
+    Column("context_id", String(LTI_ID), nullable=False),
+    Column("resource_link_id", String(LTI_ID), nullable=False),
+    Column("assignment_id", String(64)),  # null: the link names no assignment (its launches land on the list)
+    Column("title", Text),
+    Column("lineitems_url", Text), Column("lineitem_url", Text),  # from the AGS claim; lineitem_url once found
+    Column("ags_scopes", Text),  # space-separated, as the platform granted them
+    Column("memberships_url", Text),  # NRPS
+    Column("first_launch_at", UTCDateTime, nullable=False), Column("last_launch_at", UTCDateTime, nullable=False),
+    UniqueConstraint("issuer", "deployment_id", "resource_link_id", name="one_row_per_link"))
+lti_outbox = Table(
+    "lti_outbox", metadata,  # scores to post: a row per (link, student) whose counted score may have changed
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("link_id", Integer, ForeignKey("lti_links.id"), nullable=False),
+    Column("student_id", String(64), ForeignKey("students.id"), nullable=False),
+    Column("subject", String(LTI_ID), nullable=False),  # the AGS userId
+    Column("state", String(16), nullable=False),  # pending | sent | unchanged | failed | nothing
+    Column("repost", Boolean, nullable=False),  # `grade lti sync`: post even an unchanged score
+    Column("queued_at", UTCDateTime, nullable=False),
+    Column("tries", Integer, nullable=False),
+    Column("next_try_at", UTCDateTime, nullable=False), Column("claimed_until", UTCDateTime),
+    Column("score_given", Float), Column("score_maximum", Float), Column("grading_progress", String(16)),
+    Column("timestamp", UTCDateTime),  # the score's timestamp as last sent
+    Column("status", Integer), Column("message", Text),  # the platform's last answer
+    Column("done_at", UTCDateTime),
+    Index("lti_outbox_due", "state", "next_try_at"), Index("lti_outbox_by_student", "link_id", "student_id"))
+LTI_TABLES = (lti_logins, lti_handoffs, lti_identities, lti_memberships, lti_links, lti_outbox)
+
 
 V2_SESSIONS = ("CREATE TABLE sessions (id_hash VARCHAR(64) NOT NULL PRIMARY KEY, student_id VARCHAR(64) NOT NULL "
                "REFERENCES students (id), created_at VARCHAR(32) NOT NULL, last_seen_at VARCHAR(32) NOT NULL, "
@@ -140,4 +200,11 @@ def _staff_and_decisions(connection: Connection) -> None:
     connection.exec_driver_sql("DROP TABLE sessions_v2")
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _sizes_and_sessions, 2: _staff_and_decisions}  # version N -> the step to N + 1
+def _lti(connection: Connection) -> None:
+    """Version 3 -> 4: LTI 1.3's tables (logins, handoffs, identities, memberships, links, the score outbox)."""
+    for table in LTI_TABLES:
+        table.create(connection)
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {  # version N -> the step to N + 1
+    1: _sizes_and_sessions, 2: _staff_and_decisions, 3: _lti}

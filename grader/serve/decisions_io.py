@@ -26,6 +26,7 @@ from grader.errors import OverridesError
 from grader.results import format_points
 from grader.serve.class_view import ClassView
 from grader.serve.errors import ServiceError
+from grader.serve.service import counted_score_may_have_changed
 from grader.serve.storage import Storage
 from grader.serve.storage_desk import AuditEntry, DecisionEntry
 
@@ -120,6 +121,7 @@ def apply_import(storage: Storage, view: ClassView, plan: ImportPlan, actor: str
                           f"{item.question_id}: {item.before} -> {item.after} ({item.state}, from {plan.name})")
                for item in recorded]
     storage.record_decisions(view.assignment_id, [item.entry for item in recorded], actor, "import", now, entries)
+    counted_score_may_have_changed(storage, view.assignment_id, [item.student_id for item in recorded], now)
     return len(recorded)
 
 

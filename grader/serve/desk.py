@@ -31,6 +31,7 @@ from grader.serve.decided import decided_result
 from grader.serve.decisions_io import review_yaml
 from grader.serve.errors import ServiceError
 from grader.serve.people import StaffRecord
+from grader.serve.service import counted_score_may_have_changed
 from grader.serve.storage import Storage
 from grader.serve.storage_desk import AuditEntry
 
@@ -154,6 +155,7 @@ def grant_extension(course: Course, storage: Storage, assignment_id: str, studen
                           reason=reason[:MAX_REASON],
                           audit=AuditEntry(member.id, "extend", assignment_id, student_id,
                                            f"extension: {what}; reason: {reason[:MAX_REASON]}"))
+    counted_score_may_have_changed(storage, assignment_id, [student_id], now)
     return policy.terms_for(course.assignments[assignment_id], storage.extension(student_id, assignment_id))
 
 

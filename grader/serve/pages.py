@@ -66,7 +66,7 @@ def page(request: Request, template: str, student: StudentRecord | None, status:
                        csrf=web_session.csrf_token(service.secret, cookie), zone=service.course.zone, **context)
     response = HTMLResponse(html, status_code=status, headers=security_headers(nonce))
     if login_cookie is not None:
-        _set_cookie(request, response, web_session.LOGIN_COOKIE, login_cookie, web_session.LOGIN_LIFETIME)
+        set_cookie(request, response, web_session.LOGIN_COOKIE, login_cookie, web_session.LOGIN_LIFETIME)
     return response
 
 
@@ -76,10 +76,14 @@ def redirect(to: str) -> RedirectResponse:
     return response
 
 
-def _set_cookie(request: Request, response: Response, name: str, value: str, max_age: int) -> None:
+def set_cookie(request: Request, response: Response, name: str, value: str, max_age: int, *,
+               cross_site: bool = False) -> None:
     # Lax, not Strict: a sign-in link opened from a mail client is a cross-site navigation, and a
     # Strict cookie would not come along on its redirect. Every POST is checked by its CSRF token.
-    response.set_cookie(name, value, max_age=max_age, path="/", httponly=True, samesite="lax",
+    # `cross_site` (an LMS launch inside the LMS's iframe): SameSite=None, which browsers take only with
+    # Secure, so only over https; on http (a local trial) the frame's pages continue in a new window.
+    none = cross_site and request.url.scheme == "https"
+    response.set_cookie(name, value, max_age=max_age, path="/", httponly=True, samesite="none" if none else "lax",
                         secure=request.url.scheme == "https")
 
 
@@ -138,17 +142,19 @@ def _sign_in(request: Request, token: str) -> Response:
     return signed_in_redirect(request, person)
 
 
-def signed_in_redirect(request: Request, person: Person) -> Response:
-    """Start the person's session (a student's, or a staff member's) and send the browser to their first page.
-    Every sign-in ends here: a token typed on the page, a sign-in link, an LMS launch."""
+def signed_in_redirect(request: Request, person: Person, to: str | None = None, *, cross_site: bool = False) -> Response:
+    """Start the person's session (a student's, or a staff member's) and send the browser to their first page
+    (or `to`: an LMS launch's assignment). Every sign-in ends here: a token typed on the page, a sign-in link,
+    an LMS launch (`cross_site` when it completes inside the LMS's frame)."""
     service = service_of(request)
     staff = isinstance(person, StaffRecord)
     start = web_session.start_staff_session if staff else web_session.start_student_session
     cookie = start(service.storage, person, service.clock())  # type: ignore[arg-type]
     if staff:
         roles.record_sign_in(service, person)  # type: ignore[arg-type]
-    response = redirect("/staff/" if staff else "/")  # the token leaves the address bar and the history
-    _set_cookie(request, response, web_session.SESSION_COOKIE, cookie, web_session.SESSION_LIFETIME)
+    response = redirect(to or ("/staff/" if staff else "/"))  # the token leaves the address bar and the history
+    set_cookie(request, response, web_session.SESSION_COOKIE, cookie, web_session.SESSION_LIFETIME,
+               cross_site=cross_site)
     response.delete_cookie(web_session.LOGIN_COOKIE, path="/")
     return response
 

@@ -44,11 +44,14 @@ def loose_files(database: Path) -> list[Path]:
     return found
 
 
-def check_private(database: Path) -> None:
-    """Refuse a database (or secret file) that others can read, with the command that fixes it."""
+DATABASE_HOLDS = "every submission, token hash and secret of the course is in them"
+
+
+def check_private(database: Path, holds: str = DATABASE_HOLDS) -> None:
+    """Refuse a database (or secret file, saying what it `holds`) that others can read, with the command that
+    fixes it."""
     loose = loose_files(database)
     if loose:
         names = " ".join(str(path) for path in loose)
-        raise UsageError(f"others can read {'this file' if len(loose) == 1 else 'these files'}: every submission, "
-                         "token hash and secret of the course is in them", path=names,
+        raise UsageError(f"others can read {'this file' if len(loose) == 1 else 'these files'}: {holds}", path=names,
                          hint=f"chmod 600 {names}   (then start again; a backup should be private too)")

@@ -22,6 +22,7 @@ from grader.serve import policy
 from grader.serve.class_view import class_view
 from grader.serve.course import Course
 from grader.serve.decided import decided_result
+from grader.serve.service import counted_score_may_have_changed
 from grader.serve.storage import Storage
 from grader.serve.storage_desk import AttemptRow, AuditEntry, Regrade
 from grader.submission import parse_submission
@@ -125,4 +126,5 @@ def apply_regrade(course: Course, storage: Storage, assignment_id: str, actor: s
                               f"graded {plan.graded} attempts again; {len(plan.regrades)} results changed, "
                               f"{len(plan.changes)} counted scores changed"))
     storage.record_regrades(plan.regrades, actor, now, entries)
+    counted_score_may_have_changed(storage, assignment_id, [change.student_id for change in plan.changes], now)
     return plan

@@ -23,6 +23,7 @@ from grader.serve.class_view import ClassView
 from grader.serve.errors import ServiceError
 from grader.serve.grouping import DEFAULT_THRESHOLD, AnswerGroup, Member, group_answers
 from grader.serve.people import StaffRecord
+from grader.serve.service import counted_score_may_have_changed
 from grader.serve.storage import Storage
 from grader.serve.storage_desk import AuditEntry, DecisionEntry, StoredDecision
 
@@ -167,4 +168,5 @@ def decide(storage: Storage, view: ClassView, question_id: str, targets: Sequenc
                           f"{question_id}: {what}{size}; answer sha256 {digest[:12]}…")
                for student_id, digest in targets]
     storage.record_decisions(view.assignment_id, made, member.id, source, now, entries)
+    counted_score_may_have_changed(storage, view.assignment_id, [student_id for student_id, _ in targets], now)
     return len(made)

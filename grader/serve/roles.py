@@ -4,8 +4,8 @@ Every `/staff/...` page and every `/api/v1/staff/...` call depends on `require_s
 that change every student's grade on `require_instructor`, which builds on it). The API is asked
 with a token (`Authorization: Bearer`), the pages with the session cookie; either way a student's
 token or session is 403, and no credential at all is 401 (which the pages answer with the
-sign-in form). Staff sign in the way students do (a staff token on the same page, later an LMS
-launch with an Instructor or TA role): whichever way, `pages.signed_in_redirect` starts the session.
+sign-in form). Staff sign in the way students do (a staff token on the same page, or an LMS launch
+with an Instructor or TA role): whichever way, `pages.signed_in_redirect` starts the session.
 """
 
 from __future__ import annotations

@@ -17,12 +17,14 @@ import hashlib
 import logging
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from grader.errors import GraderError, SubmissionError
 from grader.blank import blank_submission
@@ -61,6 +63,20 @@ class ServiceSettings:
     files_per_minute: int = 60  # files one student may send in a minute; past it 429, and the file is not kept
     max_body: int = MAX_BYTES  # 1 MiB, like `grade FILE`
     client_wheel: Path | None = None  # `--client-wheel FILE`; None: built from this install (client_wheel.py)
+    lti_outbox_worker: bool = True  # LTI: send queued scores from a thread of this process (tests send by hand)
+
+
+def counted_score_may_have_changed(storage: Storage, assignment_id: str, student_ids: Iterable[str],
+                                   now: dt.datetime) -> None:
+    """The one notification point for "these students' counted score of this assignment may have changed":
+    called after a recorded attempt, a TA decision (page, API, `grade decisions import --apply`), an extension
+    (`grade extend`, the staff page) and an applied regrade. It queues a score post in the LTI outbox for each
+    of them who has an LMS resource link for the assignment, and does nothing for anyone else. A failure
+    here is logged and never undoes what was recorded: `grade lti sync` posts every score again."""
+    try:
+        storage.lti_score_changed(assignment_id, sorted(set(student_ids)), now)
+    except SQLAlchemyError as exc:
+        log.error("could not queue the LMS score post for %s: %s", assignment_id, type(exc).__name__)
 
 
 def utcnow() -> dt.datetime:
@@ -258,6 +274,7 @@ class Service:
         recorded = attempts[-1]
         shown = policy.shown_result(result, terms, recorded.at)
         log.info("attempt %d recorded for %s", recorded.number, assignment.id)
+        counted_score_may_have_changed(self.storage, assignment_id, [student.id], recorded.at)
         return {"attempt": attempt_json(policy.standings(terms, attempts)[-1]),
                 "result": shown.model_dump(mode="json", exclude_none=True),
                 "attempts_left": policy.attempts_left(terms, attempts, recorded.at),

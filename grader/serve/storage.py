@@ -46,6 +46,7 @@ from grader.serve.errors import ServiceError
 from grader.serve.people import Person, StaffRecord, StudentRecord  # noqa: F401 - the records storage returns
 from grader.serve.permissions import create_private
 from grader.serve.storage_desk import AuditEntry, DeskTables
+from grader.serve.storage_lti import LtiTables
 from grader.serve.storage_sessions import SessionRecord, SessionTables
 from grader.serve.policy import Extension, RecordedAttempt
 
@@ -116,7 +117,7 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
-class Storage(SessionTables, DeskTables):
+class Storage(SessionTables, DeskTables, LtiTables):
     """The course's database. Thread-safe: each call takes a pooled connection."""
 
     def __init__(self, url: str) -> None:

@@ -144,3 +144,12 @@ def desk(make_course: Callable[..., Path], make_app: Callable[..., Any], tmp_pat
     app = make_app(course)
     with TestClient(app) as api:
         yield Desk(course, tokens, staff, app, api)
+
+
+@pytest.fixture
+def lms(make_course: Callable[..., Path], issue_tokens: Callable[..., dict[str, str]]) -> Iterator[Any]:
+    """A course service with `lti:` and an LTI platform (lti1p3platform) live beside it: lti_support.running_lms."""
+    from lti_support import running_lms
+
+    with running_lms(make_course, issue_tokens, middleware=RecordBodies) as running:
+        yield running

@@ -7,9 +7,20 @@ from collections.abc import Callable
 from grader.serve.db_schema import V2_SESSION_COLUMNS, V2_SESSIONS
 
 
+LTI_TABLES = ("lti_outbox", "lti_links", "lti_memberships", "lti_identities", "lti_handoffs", "lti_logins")
+
+
+def downgrade_to_version_3(run_sql: Callable[[str], object], dialect: str) -> None:
+    """What a database made by version 3 of the schema looked like: no LTI tables (the rest is as it is now)."""
+    for table in LTI_TABLES:  # children first: the outbox refers to links, handoffs to students and staff
+        run_sql(f"DROP TABLE {table}")
+    run_sql("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+
+
 def downgrade_to_version_2(run_sql: Callable[[str], object], dialect: str) -> None:
     """What a database made by version 2 of the schema looked like: no staff, decisions, regrades or audit,
     no extension reasons, and sessions of students only (student_id NOT NULL). Students' sessions are kept."""
+    downgrade_to_version_3(run_sql, dialect)
     for table in ("audit", "regrades", "decisions"):
         run_sql(f"DROP TABLE {table}")
     if dialect == "postgresql":

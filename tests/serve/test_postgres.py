@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from itertools import cycle
 
 import pytest
-from schema_support import downgrade_to_version_1, downgrade_to_version_2
+from schema_support import downgrade_to_version_1, downgrade_to_version_2, downgrade_to_version_3
 from serve_support import ASSIGNMENT, TYPICAL, http, serve_process
 
 URL_VARIABLE = "GRADE_TEST_POSTGRES_URL"
@@ -128,7 +128,7 @@ def test_sessions_limits_and_the_upgrade_from_version_1_on_postgresql(course_dir
         downgrade_to_version_1(connection.execute, "postgresql")
     upgraded = open_storage(postgres_url, course_dir)
     try:
-        assert upgraded.schema_version() == 3 and upgraded.count_files() == 2
+        assert upgraded.schema_version() == 4 and upgraded.count_files() == 2
         assert upgraded.dropped_files(ASSIGNMENT) == {}  # version 1 kept every file: the upgrade says so
     finally:
         upgraded.close()
@@ -160,7 +160,7 @@ def test_the_upgrade_from_version_2_keeps_every_row_and_takes_staff_sessions(cou
                   for table in ("students", "files", "sessions", "extensions")}
     upgraded = open_storage(postgres_url, course_dir)
     try:
-        assert upgraded.schema_version() == SCHEMA_VERSION == 3
+        assert upgraded.schema_version() == SCHEMA_VERSION == 4
         assert upgraded.session_student("b" * 64, now, idle=idle, lifetime=lifetime).id == "s1002"
         upgraded.save_staff_tokens([("t01", "Tess", None, "ta", "7" * 64)], now)
         upgraded.start_session("c" * 64, None, now, staff_id="t01")
@@ -174,3 +174,52 @@ def test_the_upgrade_from_version_2_keeps_every_row_and_takes_staff_sessions(cou
     with psycopg.connect(postgres_url) as connection:
         after = {table: connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for table in before}
     assert after == {**before, "sessions": before["sessions"] + 1}
+
+
+def test_the_upgrade_from_version_3_and_the_lti_tables_on_postgresql(course_dir, issue_tokens, postgres_url):
+    """Version 3 -> 4 keeps every row; then the LTI rows: a person matched by email, a link, the outbox claimed
+    (under PostgreSQL's advisory lock) with increasing timestamps, and a score recorded as sent."""
+    import datetime as dt
+
+    import psycopg
+
+    from grader.serve.storage import SCHEMA_VERSION, open_storage
+    from grader.serve.storage_lti import LinkRecord, LtiUser
+
+    issue_tokens(course_dir, postgres_url)
+    now = dt.datetime(2026, 11, 25, 12, tzinfo=dt.timezone.utc)
+    storage = open_storage(postgres_url, course_dir)
+    try:
+        storage.record_received("s1002", ASSIGNMENT, b"assignment: x\n", now, limit=None)
+        storage.start_session("d" * 64, "s1002", now)
+    finally:
+        storage.close()
+    with psycopg.connect(postgres_url, autocommit=True) as connection:
+        downgrade_to_version_3(connection.execute, "postgresql")
+        before = {table: connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+                  for table in ("students", "files", "sessions", "staff", "audit")}
+    upgraded = open_storage(postgres_url, course_dir)
+    try:
+        assert upgraded.schema_version() == SCHEMA_VERSION == 4
+        issuer = "https://canvas.instructure.com"
+        person = upgraded.lti_person(LtiUser(issuer, "sub-c", "Charles", "CHARLES@example.edu"), None, now)
+        assert person.id == "s1002"
+        link = upgraded.lti_save_link(LinkRecord(0, issuer, "cid", "1:d", "ctx", "rl-1", ASSIGNMENT, "HW", None,
+                                                 "https://canvas.example/li/1", "https://purl.imsglobal.org/spec/"
+                                                 "lti-ags/scope/score", None), now)
+        upgraded.lti_add_members(issuer, "ctx", ["sub-c"], now)
+        assert upgraded.lti_score_changed(ASSIGNMENT, ["s1002", "s1001"], now) == 1
+        assert upgraded.lti_score_changed(ASSIGNMENT, ["s1002"], now) == 0  # one pending row per (link, student)
+        [row] = upgraded.lti_claim(now, dt.timedelta(minutes=5))
+        assert row.link.id == link.id and row.timestamp == now
+        assert upgraded.lti_claim(now, dt.timedelta(minutes=5)) == []  # claimed: another sender skips it
+        upgraded.lti_finish(row.id, now, state="sent", status=200, message=None, score=(14.5, 36.0, "FullyGraded"))
+        upgraded.lti_score_changed(ASSIGNMENT, ["s1002"], now, repost=True)
+        [again] = upgraded.lti_claim(now, dt.timedelta(minutes=5))
+        assert again.timestamp == now + dt.timedelta(milliseconds=1)  # after the last one, though the clock is still
+        assert upgraded.lti_last_sent(link.id, "s1002", "sub-c").score_given == 14.5
+    finally:
+        upgraded.close()
+    with psycopg.connect(postgres_url) as connection:
+        after = {table: connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for table in before}
+    assert after == before

@@ -137,7 +137,7 @@ def test_a_version_2_database_is_upgraded_with_every_row_kept(desk, tmp_path):
     assert before["files"] == 1 and before["sessions"] == 1 and before["students"] == 8
     upgraded = open_storage(None, desk.course)
     try:
-        assert upgraded.schema_version() == SCHEMA_VERSION == 3
+        assert upgraded.schema_version() == SCHEMA_VERSION == 4
         with sqlite3.connect(desk.course / "grade.db") as connection:
             after = {table: connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for table in before}
             columns = [row[1] for row in connection.execute("PRAGMA table_info(sessions)")]

@@ -101,7 +101,7 @@ def test_a_version_1_database_gains_sizes_and_sessions_and_keeps_every_file(tmp_
         downgrade_to_version_1(connection.execute, "sqlite")
     upgraded = open_storage(None, tmp_path)
     try:
-        assert upgraded.schema_version() == SCHEMA_VERSION == 3
+        assert upgraded.schema_version() == SCHEMA_VERSION == 4
         assert file_id is not None and upgraded.count_files() == 1
         with sqlite3.connect(tmp_path / "grade.db") as connection:
             assert connection.execute("SELECT size, kept, body FROM files").fetchall() == [(15, 1, b"assignment: hw\n")]
