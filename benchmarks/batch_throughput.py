@@ -63,7 +63,10 @@ if hasattr(grader.cli, "single_threaded_blas"):
     grader.cli.single_threaded_blas()  # as `grade` does before numpy is imported (a checkout that does not: as it is)
 
 from grader.batch import BatchOptions, run_batch  # noqa: E402
-from grader.key import answer_key  # noqa: E402
+try:
+    from grader.authoring.key import answer_key  # noqa: E402
+except ImportError:  # a checkout from before grader/authoring/ (--code)
+    from grader.key import answer_key  # type: ignore[no-redef]  # noqa: E402
 from grader.rubric import load_rubric  # noqa: E402
 
 RUBRIC = CODE / "rubrics" / "hw-lstm-vae-gan.yaml"

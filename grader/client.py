@@ -184,7 +184,7 @@ def main_sheet(argv: Sequence[str]) -> int:
     parser.add_argument("--server", help=f"the course server's address (default: ${SERVER_VARIABLE})")
     parser.add_argument("--assignment", required=True, metavar="ID")
     parser.add_argument("--token", help=f"your token (default: ${TOKEN_VARIABLE}, else {TOKEN_FILE})")
-    from grader.sheet import SHEET_FORMATS
+    from grader.authoring.sheet import SHEET_FORMATS
 
     parser.add_argument("--format", choices=SHEET_FORMATS, default="markdown")
     parser.add_argument("-o", "--output")

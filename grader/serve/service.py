@@ -31,7 +31,7 @@ from grader.serve.course import AssignmentConfig, Course
 from grader.serve.errors import ServiceError
 from grader.serve.ratelimit import Throttle
 from grader.serve.storage import Storage, StudentRecord
-from grader.sheet import render_sheet
+from grader.authoring.sheet import render_sheet
 from grader.submission import parse_submission
 
 log = logging.getLogger("grader.serve")

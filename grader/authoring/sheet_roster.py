@@ -24,7 +24,7 @@ from grader.errors import UsageError
 from grader.output import write_atomic
 from grader.roster import RosterEntry
 from grader.rubric import LoadedRubric
-from grader.sheet import SHEET_SUFFIXES, render_any_sheet
+from grader.authoring.sheet import SHEET_SUFFIXES, render_any_sheet
 from grader.submission import STUDENT_ID_PATTERN
 
 MANIFEST = ".grade-sheets.json"  # what this command wrote into DIR, so a later run may replace exactly that
