@@ -77,7 +77,7 @@ def cmd_grade(argv: Sequence[str]) -> int:
 
         return main_submit(argv)
     from grader.grading import grade_file
-    from grader.output import write_atomic
+    from grader.files.output import write_atomic
     from grader.reports import render_result
 
     parser = _parser("grade", "Grade one submit.yaml and print feedback.")
@@ -175,7 +175,7 @@ def cmd_sheet(argv: Sequence[str]) -> int:
         from grader.client import main_sheet  # a student's own sheet, from the course's server
 
         return main_sheet(argv)
-    from grader.output import write_atomic
+    from grader.files.output import write_atomic
     from grader.rubric import load_rubric
     from grader.authoring.sheet import SHEET_FORMATS, render_sheet
 
@@ -193,7 +193,7 @@ def cmd_sheet(argv: Sequence[str]) -> int:
         from pathlib import Path
 
         from grader.errors import UsageError
-        from grader.roster import read_students
+        from grader.files.roster import read_students
         from grader.authoring.sheet_roster import roster_warnings, write_roster_sheets
 
         if not (args.roster and args.out) or args.student or args.output:

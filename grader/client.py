@@ -22,7 +22,7 @@ from grader import __version__
 from grader.errors import GraderError, SubmissionError, UsageError
 from grader.reports import REPORT_FORMATS, render_result
 from grader.results import Result
-from grader.safe_files import read_regular_file
+from grader.files.safe_files import read_regular_file
 from grader.safe_yaml import MAX_BYTES, load_yaml_bytes
 from grader.submission import parse_submission
 
@@ -145,7 +145,7 @@ def attempt_line(answer: dict[str, Any]) -> str:
 
 def main_submit(argv: Sequence[str]) -> int:
     """`grade FILE --server URL [--token T] [--format F] [-o FILE]`."""
-    from grader.output import write_atomic
+    from grader.files.output import write_atomic
 
     parser = argparse.ArgumentParser(prog="grade", description="Check a submit.yaml on the course's server; "
                                      "each check is a graded attempt.")
@@ -177,7 +177,7 @@ def main_submit(argv: Sequence[str]) -> int:
 
 def main_sheet(argv: Sequence[str]) -> int:
     """`grade sheet --server URL --assignment ID [--format markdown|html] [-o FILE]`."""
-    from grader.output import write_atomic
+    from grader.files.output import write_atomic
 
     parser = argparse.ArgumentParser(prog="grade sheet", description="Fetch your own problem sheet from the "
                                      "course's server.")

@@ -22,7 +22,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 
 from grader.errors import GraderError
-from grader.safe_files import read_regular_file, shown
+from grader.files.safe_files import read_regular_file, shown
 
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_BYTES = 1024 * 1024  # 1 MiB: a homework answer file is a few KiB; more is a mistake or an attack

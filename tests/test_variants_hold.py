@@ -15,7 +15,7 @@ from grader.batch.records import STATUS_CODE, StudentRow, WrongAnswer
 from grader.batch.summary import summarise
 from grader.cli import main
 from grader.errors import RubricError, UsageError
-from grader.roster import read_students
+from grader.files.roster import read_students
 from grader.rubric import load_rubric
 from grader.authoring.sheet_roster import file_stems
 

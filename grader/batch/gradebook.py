@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import IO
 
 from grader.batch.records import StudentRow
-from grader.csv_cells import cell
+from grader.files.csv_cells import cell
 from grader.rubric import LoadedRubric
 
 

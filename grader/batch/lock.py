@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from grader.errors import UsageError
-from grader.safe_files import shown
+from grader.files.safe_files import shown
 
 try:
     import fcntl

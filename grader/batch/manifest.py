@@ -21,8 +21,8 @@ from pathlib import Path
 
 from grader import __version__
 from grader.errors import UsageError
-from grader.output import write_atomic
-from grader.safe_files import open_own_regular_file, read_regular_file, shown
+from grader.files.output import write_atomic
+from grader.files.safe_files import open_own_regular_file, read_regular_file, shown
 
 MANIFEST_NAME = ".grade-manifest.json"
 TOOL = "grade"

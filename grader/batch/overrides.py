@@ -35,7 +35,7 @@ from typing import Any
 
 from grader.batch.manifest import file_digest, sha256_file
 from grader.batch.review_reader import grader_layout_entries, written_entries
-from grader.safe_files import read_regular_file, shown
+from grader.files.safe_files import read_regular_file, shown
 from grader.safe_yaml import load_yaml_entries
 from grader.errors import OverridesError, did_you_mean
 from grader.results import SCORE_SLACK, Override, Result, round_score

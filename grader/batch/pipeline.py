@@ -41,7 +41,7 @@ from grader.batch.summary import ClassSummary, summarise
 from grader.errors import OverridesError, UsageError
 from grader.reports import environment, render_template
 from grader.rubric import LoadedRubric, load_rubric
-from grader.safe_files import Found, read_open_file, shown
+from grader.files.safe_files import Found, read_open_file, shown
 
 REVIEW_FILE = "review.yaml"
 LISTED = 10  # names listed in the end-of-run paragraph

@@ -35,7 +35,7 @@ from grader.grading import check_assignment, grade_submission
 from grader.reports import render_result
 from grader.results import Result
 from grader.rubric import LoadedRubric, load_rubric
-from grader.safe_files import Found, find_yaml_files, read_open_file, shown
+from grader.files.safe_files import Found, find_yaml_files, read_open_file, shown
 from grader.safe_yaml import MAX_BYTES, load_yaml_bytes
 from grader.submission import load_submission, parse_submission
 

@@ -43,8 +43,8 @@ from grader.batch.result_cache import CACHE_NAME, REPORTS_FOLDER
 from grader.batch.manifest import (MANIFEST_NAME, Manifest, build_manifest, hash_soon, wait_for_hashing, read_manifest,
                                    sha256_file, write_manifest)
 from grader.errors import UsageError
-from grader.output import current_umask
-from grader.safe_files import shown
+from grader.files.output import current_umask
+from grader.files.safe_files import shown
 
 STAGING_MARKER = ".grade-staging"  # inside a temporary folder until its manifest is written
 MARKER_TEXT = "grade batch: a temporary output folder; a run of `grade batch` removes it when no run is writing\n"

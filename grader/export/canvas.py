@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass
 
 from grader.errors import UsageError
-from grader.export.canvas_roster import RosterStudent, match_roster
-from grader.csv_cells import Cell
+from grader.files.canvas_roster import RosterStudent, match_roster
+from grader.files.csv_cells import Cell
 from grader.export.unmatched import Unmatched
 from grader.results import Result
 

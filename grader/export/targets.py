@@ -20,7 +20,7 @@ from grader.batch.lock import output_lock
 from grader.batch.manifest import MANIFEST_NAME, export_owned, read_manifest, record_export
 from grader.errors import UsageError
 from grader.export.results_io import PROBLEMS_FILE, RESULTS_FILE
-from grader.safe_files import read_regular_file, shown
+from grader.files.safe_files import read_regular_file, shown
 
 OVERWRITE_HINT = "pass -o FILE to choose where to write (an explicit -o FILE may replace an existing file)"
 MAX_RESULTS_BYTES = 64 * 1024 * 1024  # Gradescope's own limit on results.json is far below this

@@ -16,9 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.csv_cells import cell
+from grader.files.csv_cells import cell
 from grader.errors import UsageError
-from grader.roster import RosterEntry, read_students
+from grader.files.roster import RosterEntry, read_students
 from grader.serve.service import token_hash
 from grader.serve.storage import Storage
 from grader.submission import STUDENT_ID_PATTERN

@@ -104,7 +104,7 @@ def test_the_gradebook_is_the_csv_every_export_writes(tmp_path):
     from batch_support import RUBRIC_PATH
     from grader.batch.gradebook import write_gradebook
     from grader.batch.records import StudentRow
-    from grader.csv_cells import csv_text
+    from grader.files.csv_cells import csv_text
     from grader.rubric import load_rubric
 
     rubric = load_rubric(RUBRIC_PATH)

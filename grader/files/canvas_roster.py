@@ -10,7 +10,7 @@ from pathlib import Path
 from grader.errors import UsageError
 from grader.export.unmatched import Unmatched
 from grader.results import Result
-from grader.safe_files import require_regular_file
+from grader.files.safe_files import require_regular_file
 
 ROSTER_HINT = "export the gradebook from Canvas (Grades > Export > Export Entire Gradebook) and pass that file"
 REQUIRED_COLUMNS = ("Student", "ID", "Section")

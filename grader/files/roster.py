@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.errors import UsageError
-from grader.export.canvas_roster import REQUIRED_COLUMNS, read_csv_rows, read_roster
+from grader.files.canvas_roster import REQUIRED_COLUMNS, read_csv_rows, read_roster
 
 PLAIN_COLUMNS = ("student_id", "name", "email")
 ROSTER_HINT = ("give a CSV whose first line is `student_id,name,email` (name and email may be empty), or "
