@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 
-from grader.batch.manifest import file_digest, sha256_file
+from grader.files.out_folder import file_digest, sha256_file
 from grader.batch.review_reader import grader_layout_entries, written_entries
 from grader.files.safe_files import read_regular_file, shown
 from grader.safe_yaml import load_yaml_entries

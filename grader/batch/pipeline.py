@@ -26,8 +26,8 @@ from typing import Any
 from grader.batch.collect import (PREVIOUS_CACHE, PREVIOUS_RESULTS, PREVIOUS_REVIEW, Assembler, Collected,
                                   Collector, SpillReader, SpillRef)
 from grader.batch.gradebook import write_gradebook
-from grader.batch.lock import output_lock
-from grader.batch.manifest import (Manifest, forget_digests, hash_soon, open_as_recorded, remember_digest,
+from grader.files.out_folder import output_lock
+from grader.files.out_folder import (Manifest, forget_digests, hash_soon, open_as_recorded, remember_digest,
                                    unchanged_since)
 from grader.batch.overrides import Overrides, load_overrides, merge_overrides
 from grader.batch.progress import Progress

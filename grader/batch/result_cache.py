@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import grader
 from grader.batch.collect import Assembler, SpillReader, SpillRef
-from grader.batch.manifest import Manifest, open_as_recorded, unchanged_since
+from grader.files.out_folder import Manifest, open_as_recorded, unchanged_since
 from grader.files.safe_files import read_open_file
 
 if TYPE_CHECKING:

@@ -25,7 +25,7 @@ from pathlib import Path
 from queue import SimpleQueue
 
 from grader.batch.collect import PREVIOUS_CACHE, PREVIOUS_RESULTS, PREVIOUS_REVIEW, Spill, Student, spill_record
-from grader.batch.manifest import FileDigest, file_digest
+from grader.files.out_folder import FileDigest, file_digest
 from grader.batch.overrides import Overrides, StaleNote, apply_decisions, decisions_digest
 from grader.batch.records import Graded, Problem, compact_row, row_from_json, row_to_json
 from grader.batch.review import review_entries

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.batch.result_cache import CACHE_NAME, REPORTS_FOLDER
-from grader.batch.manifest import (MANIFEST_NAME, Manifest, build_manifest, hash_soon, wait_for_hashing, read_manifest,
+from grader.files.out_folder import (MANIFEST_NAME, Manifest, build_manifest, hash_soon, wait_for_hashing, read_manifest,
                                    sha256_file, write_manifest)
 from grader.errors import UsageError
 from grader.files.output import current_umask

@@ -16,8 +16,8 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from grader.batch.lock import output_lock
-from grader.batch.manifest import MANIFEST_NAME, export_owned, read_manifest, record_export
+from grader.files.out_folder import output_lock
+from grader.files.out_folder import MANIFEST_NAME, export_owned, read_manifest, record_export
 from grader.errors import UsageError
 from grader.export.results_io import PROBLEMS_FILE, RESULTS_FILE
 from grader.files.safe_files import read_regular_file, shown

@@ -129,7 +129,7 @@ def test_the_gradebook_is_the_csv_every_export_writes(tmp_path):
     ("reports\\s1.html", False), ("nul\x00.md", False),
 ])
 def test_the_manifest_accepts_only_names_inside_the_folder(tmp_path, name, safe):
-    from grader.batch.manifest import MANIFEST_NAME, read_manifest
+    from grader.files.out_folder import MANIFEST_NAME, read_manifest
     from grader.errors import UsageError
 
     document = {"tool": "grade", "version": "1", "files": {name: "0" * 64}, "exports": {}}

@@ -13,7 +13,7 @@ from batch_support import REPO, RUBRIC_PATH, read_tree, write_class
 import grader.batch.pipeline as pipeline
 import grader.batch.runner as runner
 from grader.batch import BatchOptions, run_batch
-from grader.batch.manifest import Manifest, read_manifest
+from grader.files.out_folder import Manifest, read_manifest
 from grader.batch.result_cache import CACHE_NAME, ResultCache, inputs_fingerprint
 from grader.errors import UsageError
 from grader.rubric import load_rubric
