@@ -92,7 +92,7 @@ def grade_upload(root: Path, rubric_path: str | None = None) -> tuple[Result, Lo
 def find_upload(folder: Path) -> Path:
     """The one YAML file of the upload (a `submit.yaml` wins when there are several).
 
-    The same discovery rule as `grade batch` (grader.safe_files: any case of .yaml/.yml, names
+    The same discovery rule as `grade batch` (grader.files.safe_files: any case of .yaml/.yml, names
     starting with a dot and __MACOSX skipped), except that links are never followed: an upload
     could point one at the rubric.
     """
