@@ -77,9 +77,9 @@ def _run_canvas(args: argparse.Namespace) -> int:
     results = read_results(args.out)
     export = canvas_rows(results, column=column, roster=roster, points_possible=args.points_possible,
                          missing_as_zero=args.missing_as_zero)
-    output = _write_csv(args, "canvas", export.rows, len(export.rows) - 1 - args.points_possible,
-                        reads=[Path(args.roster)] if args.roster else [],
-                        unmatched=export.unmatched if roster is not None else None)
+    _write_csv(args, "canvas", export.rows, len(export.rows) - 1 - args.points_possible,
+               reads=[Path(args.roster)] if args.roster else [],
+               unmatched=export.unmatched if roster is not None else None)
     if roster is not None:
         if export.without_submission:
             fill = "0" if args.missing_as_zero else "an empty cell (Canvas keeps their grade)"
