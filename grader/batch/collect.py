@@ -1,8 +1,8 @@
 """The parent's side of the stream: each text to a scratch file as it comes, the compact rows in memory.
 
-Records arrive in whatever order the workers finish. A student's JSON line, review entries and
-Result before decisions go to one spill file inside the staging folder (only where each one is
-stays in memory); the outputs read them back in student-id order. Student ids are compared
+Records arrive in whatever order the workers finish. A student's texts (JSON line, review
+entries, Result before decisions) go to one spill file inside the staging folder in one write
+(only where they are stays in memory); the outputs read them back in student-id order. Student ids are compared
 ignoring case: two files whose ids differ only in case would also collide as report names on
 macOS and Windows, and in an LMS import. When ids collide, every file involved becomes a problem
 naming the others, and none of them is graded.
@@ -10,7 +10,7 @@ naming the others, and none of them is graded.
 
 from __future__ import annotations
 
-import mmap
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -30,56 +30,53 @@ class Spill:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._writer = open(path, "x+b")  # noqa: SIM115 - closed by remove(); read back through a map
+        self._file = open(path, "x+b")  # noqa: SIM115 - closed by remove()
         self._end = 0
-        self._view: mmap.mmap | None = None  # what was written, once reading starts
 
-    def add(self, *texts: str) -> list[SpillRef]:
-        """Append the texts (in one write); where each one is."""
-        refs = []
-        data = [text.encode("utf-8") for text in texts]
-        for part in data:
-            refs.append((self._end, len(part)))
-            self._end += len(part)
-        self._writer.write(b"".join(data))
-        return refs
+    def add(self, data: bytes) -> int:
+        """Append `data`; where it starts."""
+        self._file.seek(self._end)  # (a read moves the position)
+        self._file.write(data)
+        self._end += len(data)
+        return self._end - len(data)
 
     def read(self, ref: SpillRef) -> bytes:
-        if self._view is None or len(self._view) < self._end:
-            self._writer.flush()
-            if self._view is not None:
-                self._view.close()
-            self._view = mmap.mmap(self._writer.fileno(), 0, access=mmap.ACCESS_READ) if self._end else None
-        offset, length = ref
-        return self._view[offset:offset + length] if self._view is not None else b""
+        self._file.seek(ref[0])
+        return self._file.read(ref[1])
 
     def remove(self) -> None:
-        if self._view is not None:
-            self._view.close()
-        self._writer.close()
+        self._file.close()
         self.path.unlink()
 
 
-class Review(NamedTuple):
-    """One of a student's review.yaml entries: its question, its text, and what a rerun reads back of it."""
-
-    question: int
-    text: SpillRef
-    read_back: SpillRef | None  # for a decided or stale entry (grader.batch.review)
-
-
 class Student(NamedTuple):
-    """A graded file as the parent keeps it."""
+    """A graded file as the parent keeps it: its row, and where its texts are (records.pack_texts)."""
 
     file: str
     row: StudentRow
-    result: SpillRef  # the final JSON line, with its newline
-    reviews: tuple[Review, ...]
+    at: int  # where the student's texts start in the spill file
+    sizes: tuple[int, ...]
+    questions: tuple[int, ...]
     decided: int
     stale: tuple[str, ...]
     cache_key: str | None
     final_digest: str | None
-    provisional: SpillRef | None  # the Result before decisions, when they changed it
+
+    def result(self) -> SpillRef:
+        """The final JSON line, with its newline."""
+        return self.at, self.sizes[0]
+
+    def reviews(self) -> Iterator[tuple[int, SpillRef, SpillRef | None]]:
+        """Each review.yaml entry: question index, the entry, what a rerun reads back of it (None: nothing)."""
+        offset = self.at + self.sizes[0]
+        for number, question in enumerate(self.questions):
+            text, read_back = self.sizes[1 + 2 * number], self.sizes[2 + 2 * number]
+            yield question, (offset, text), (offset + text, read_back) if read_back else None
+            offset += text + read_back
+
+    def provisional(self) -> SpillRef | None:
+        """The Result before decisions, when they changed it."""
+        return (self.at + sum(self.sizes) - self.sizes[-1], self.sizes[-1]) if self.sizes[-1] else None
 
 
 @dataclass
@@ -104,18 +101,8 @@ class Collector:
         if isinstance(record, Problem):
             self._problems.append(record)
             return
-        texts = [record.json_line + "\n"]
-        for _, text, read_back in record.reviews:
-            texts += [text, read_back] if read_back is not None else [text]
-        if record.provisional is not None:
-            texts.append(record.provisional)
-        refs = iter(self.spill.add(*texts))  # one write per student, their texts in this order
-        result = next(refs)
-        reviews = tuple(Review(index, next(refs), next(refs) if read_back is not None else None)
-                        for index, _, read_back in record.reviews)
-        student = Student(file=record.file, row=record.row, result=result, reviews=reviews, decided=record.decided,
-                          stale=record.stale, cache_key=record.cache_key, final_digest=record.final_digest,
-                          provisional=next(refs) if record.provisional is not None else None)
+        student = Student(record.file, record.row, self.spill.add(record.texts), record.sizes, record.questions,
+                          record.decided, record.stale, record.cache_key, record.final_digest)
         self._students.setdefault(record.row.id.casefold(), []).append(student)
         self.report_digests.update((f"reports/{name}", digest) for name, digest in record.reports)
 

@@ -22,7 +22,7 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.batch.collect import SPILL_NAME, Collected, Collector, Spill
+from grader.batch.collect import SPILL_NAME, Collected, Collector, Spill, SpillRef
 from grader.batch.gradebook import write_gradebook
 from grader.batch.overrides import Overrides, RecordedReview, load_overrides, merge_overrides
 from grader.batch.progress import Progress
@@ -265,15 +265,15 @@ def _write_outputs(staging: Staging, collected: Collected, spill: Spill, rubric:
     lines: list[tuple[int, int]] = []  # where each student's line is in results.jsonl (for the cache)
     with _Output(staging, RESULTS_NAME) as results:
         for student in students:
-            lines.append((results.size, student.result[1] - 1))
-            results.write(spill.read(student.result))
+            lines.append((results.size, student.sizes[0] - 1))
+            results.write(spill.read(student.result()))
     with open(folder / "problems.jsonl", "w", encoding="utf-8", newline="\n") as stream:
         for problem in collected.problems:
             stream.write(json.dumps({"file": problem.file, "message": problem.message}, ensure_ascii=False) + "\n")
     by_question: list[list[tuple[object, object]]] = [[] for _ in rubric.questions]  # in student id order
     for student in students:
-        for review in student.reviews:
-            by_question[review.question].append((review.text, review.read_back))
+        for question, text, read_back in student.reviews():
+            by_question[question].append((text, read_back))
     with _Output(staging, REVIEW_FILE) as review:
         recorded = write_review(review.write, rubric, by_question, spill.read)
     if fingerprint is not None:
@@ -285,12 +285,15 @@ def _write_outputs(staging: Staging, collected: Collected, spill: Spill, rubric:
     (folder / "summary.html").write_text(html, encoding="utf-8", newline="\n")
 
 
+def _text(spill: Spill, ref: SpillRef | None) -> str | None:
+    return spill.read(ref).decode("utf-8") if ref is not None else None
+
+
 def _write_cache(staging: Staging, fingerprint: str, review_sha256: str, recorded: list[str], collected: Collected,
                  spill: Spill, lines: list[tuple[int, int]]) -> None:
     """This run's result cache (grader.batch.result_cache), its entries in file-name order."""
     entries = [(student.file, graded_entry(student.file, student.cache_key, student.final_digest, at,
-                                           spill.read(student.provisional).decode("utf-8")
-                                           if student.provisional is not None else None))
+                                           _text(spill, student.provisional())))
                for student, at in zip(collected.students, lines)
                if student.cache_key is not None and student.final_digest is not None]
     entries += [(problem.file, problem_entry(problem.file, problem.cache_key, problem.message))

@@ -1,10 +1,10 @@
 """What a worker hands back for one file: small, picklable, and only what the parent needs.
 
-A graded file becomes a `Graded`: the Result's JSON line, the student's review-queue entries as
-YAML text, and a `StudentRow` — the few numbers per question that the gradebook and the class
-summary need. Results themselves never cross the process boundary, and the parent keeps only the
-rows: the texts go to a scratch file as they arrive (grader.batch.collect), so memory stays flat
-however large the class.
+A graded file becomes a `Graded`: the Result's JSON line and the student's review-queue entries as
+YAML text, in one UTF-8 blob, and a `StudentRow` — the few numbers per question that the gradebook
+and the class summary need. Results themselves never cross the process boundary, and the parent
+keeps only the rows: the texts go to a scratch file as they arrive (grader.batch.collect), so
+memory stays flat however large the class.
 """
 
 from __future__ import annotations
@@ -49,14 +49,26 @@ class Graded(NamedTuple):
 
     file: str  # path relative to the batch folder, with forward slashes
     row: StudentRow
-    json_line: str  # the final Result (decisions applied)
-    reviews: tuple[tuple[int, str, str | None], ...]  # (question index, review.yaml entry, what is read back of it)
+    texts: bytes  # the student's texts, UTF-8, one after the other (`pack_texts`)
+    sizes: tuple[int, ...]  # the length of each of them
+    questions: tuple[int, ...]  # the question index of each review.yaml entry among them
     decided: int = 0  # TA decisions applied
     stale: tuple[str, ...] = ()  # question ids whose decision no longer matches the answer (back in review)
     cache_key: str | None = None  # the file's key in the result cache (grader.batch.result_cache)
-    final_digest: str | None = None  # sha256 of json_line, for the cache
-    provisional: str | None = None  # for the cache: the Result before decisions, when they changed it
+    final_digest: str | None = None  # sha256 of the final JSON line, for the cache
     reports: tuple[tuple[str, str], ...] = ()  # (file name, sha256) of the reports written
+
+
+def pack_texts(json_line: str, reviews: tuple[tuple[int, str, str | None], ...],
+               provisional: str | None) -> tuple[bytes, tuple[int, ...], tuple[int, ...]]:
+    """A student's texts as one UTF-8 blob (one write for the parent, no text decoded on the way): the final
+    JSON line and its newline, then each review entry and what a rerun reads back of it ("" for none), then the
+    Result before decisions ("" when it is the final one); the lengths, and each entry's question index."""
+    parts = [(json_line + "\n").encode("utf-8")]
+    for _, text, read_back in reviews:
+        parts += [text.encode("utf-8"), (read_back or "").encode("utf-8")]
+    parts.append((provisional or "").encode("utf-8"))
+    return b"".join(parts), tuple(map(len, parts)), tuple(index for index, _, _ in reviews)
 
 
 class Problem(NamedTuple):

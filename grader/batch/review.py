@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from collections.abc import Callable, Mapping, Sequence
 from json.encoder import encode_basestring  # type: ignore[attr-defined]  # json.dumps(s, ensure_ascii=False), in C
 from typing import Any
@@ -55,6 +56,7 @@ HEADER = """\
 """
 
 
+@lru_cache(maxsize=4096)  # a class repeats its question ids, concepts and many answers
 def yaml_string(text: str) -> str:
     """`text` as a double-quoted YAML scalar that reads back exactly."""
     quoted = encode_basestring(text)
@@ -87,16 +89,16 @@ def review_entries(provisional: Result, final: Result, rubric: LoadedRubric,
     entries = []
     student = final.student
     stale = stale or {}
-    who = {"student": _scalar(student.id)}
+    who = {"student": yaml_string(student.id)}
     head = f"- student: {who['student']}\n  name: {_scalar(student.name)}\n"
     for index, (before, after) in enumerate(zip(provisional.questions, final.questions)):
         if before.status != "needs_review" and after.override is None and after.id not in stale:
             continue
-        concepts = ", ".join(yaml_string(concept) for concept in before.concepts or [])
-        read = {**who, "question": _scalar(after.id), "answer_sha256": _scalar(answer_hash(after.answer))}
-        text = (f"{head}  question: {read['question']}\n  points: {_scalar(rubric.questions[after.id].points)}\n"
+        concepts = ", ".join(map(yaml_string, before.concepts or []))
+        read = {**who, "question": yaml_string(after.id), "answer_sha256": f'"{answer_hash(after.answer)}"'}
+        text = (f"{head}  question: {read['question']}\n  points: {points(rubric.questions[after.id].points)}\n"
                 f"  answer: {_scalar(after.answer)}\n  answer_sha256: {read['answer_sha256']}\n"
-                f"  concepts: [{concepts}]\n  provisional: {_scalar(before.score)}\n")
+                f"  concepts: [{concepts}]\n  provisional: {points(before.score)}\n")
         if after.override is not None:
             read["score"] = _scalar(after.override.score)
             text += f"  score: {read['score']}\n  reviewed: true\n"
@@ -140,11 +142,14 @@ def write_review(write: Callable[[bytes], None], rubric: LoadedRubric,
         title = f": {' '.join(question.title.split())}" if question.title else ""
         put(f"\n# ---- {question.id}{title} ({points(question.points)} point{'' if question.points == 1 else 's'})\n"
             .encode("utf-8"))
+        texts = []  # one question's entries, written at once
         for text, read_back in entries:
             number += 1
             if read_back is not None:
                 recorded.append(f"[{number}, {read(read_back).decode('utf-8')}, {lines + 1}]")
-            put(read(text))
+            texts.append(read(text))
+            lines += texts[-1].count(b"\n")
+        write(b"".join(texts))
     if count == 0:
         put(b"[]\n")
     return recorded

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.batch.overrides import Overrides, StaleNote, apply_decisions
-from grader.batch.records import Graded, Problem, compact_row
+from grader.batch.records import Graded, Problem, compact_row, pack_texts
 from grader.batch.result_cache import ResultCache, line_digest, submission_key
 from grader.batch.review import review_entries
 from grader.errors import GraderError, SubmissionError
@@ -138,11 +138,11 @@ def _graded(name: str, provisional: Result, provisional_json: str | None, key: s
         json_line = result.to_json()
     final_digest = line_digest(json_line) if key is not None else None
     changed = result is not provisional and key is not None  # the cache keeps the Result before the decisions
-    record = Graded(file=name, row=compact_row(result, _rubric), json_line=json_line,
-                    reviews=review_entries(provisional, result, _rubric, stale),
+    texts, sizes, questions = pack_texts(json_line, review_entries(provisional, result, _rubric, stale),
+                                         (provisional_json or provisional.to_json()) if changed else None)
+    record = Graded(file=name, row=compact_row(result, _rubric), texts=texts, sizes=sizes, questions=questions,
                     decided=len(decisions or {}) - len(stale_decisions), stale=tuple(sorted(stale)),
-                    cache_key=key, final_digest=final_digest,
-                    provisional=(provisional_json or provisional.to_json()) if changed else None)
+                    cache_key=key, final_digest=final_digest)
     return record, result
 
 

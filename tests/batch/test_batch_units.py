@@ -76,11 +76,11 @@ def test_the_spill_gives_back_every_text_whatever_the_order_of_writes_and_reads(
     from grader.batch.collect import Spill
 
     spill = Spill(tmp_path / "spill")
-    texts = ["", "plain", "ünïcödé ✓ 😀", "x" * 70_000, "line\n"]
-    refs = spill.add(*texts[:2]) + spill.add(*texts[2:])
-    assert [spill.read(ref).decode("utf-8") for ref in reversed(refs)] == texts[::-1]
-    [later] = spill.add("written after a read")
-    assert spill.read(later) == b"written after a read" and spill.read(refs[2]).decode("utf-8") == texts[2]
+    texts = [text.encode("utf-8") for text in ["", "plain", "ünïcödé ✓ 😀", "x" * 70_000, "line\n"]]
+    refs = [(spill.add(data), len(data)) for data in texts]
+    assert [spill.read(ref) for ref in reversed(refs)] == texts[::-1]
+    later = (spill.add(b"written after a read"), 20)
+    assert spill.read(later) == b"written after a read" and spill.read(refs[2]) == texts[2]
     (tmp_path / "notes.txt").write_text("not a spill file")
     spill.remove()
     assert [path.name for path in tmp_path.iterdir()] == ["notes.txt"]
