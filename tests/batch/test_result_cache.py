@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import shutil
@@ -16,7 +17,7 @@ import grader.batch.pipeline as pipeline
 import grader.batch.runner as runner
 from grader.batch import BatchOptions, run_batch
 from grader.batch.result_cache import ResultCache, inputs_fingerprint
-from grader.errors import UsageError
+from grader.errors import OverridesError, UsageError
 from grader.files.out_folder import CACHE_FILE as CACHE_NAME
 from grader.files.out_folder import Manifest, read_manifest
 from grader.rubric import load_rubric
@@ -266,6 +267,16 @@ def test_review_yaml_as_the_grader_wrote_it_is_not_parsed_and_reads_as_parsing_w
     assert (taken.by_student, taken.stale_notes, taken.sha256) == (parsed.by_student, parsed.stale_notes,
                                                                    parsed.sha256)
     assert len(taken) > 10 and taken.stale_notes
+
+    decided = next(iter(next(iter(parsed.by_student.values()))))  # a question someone decided
+    shrunk = copy.copy(rubric)  # a rubric edited since: that question is gone; both readings say so alike
+    shrunk.questions = {qid: question for qid, question in rubric.questions.items() if qid != decided}
+    messages = []
+    for record in (None, recorded):
+        with pytest.raises(OverridesError) as refused:
+            overrides.load_overrides(out / "review.yaml", shrunk, record)
+        messages.append(str(refused.value))
+    assert messages[0] == messages[1] and f"`{decided}` is not a question" in messages[0]
 
 
 def test_a_review_yaml_a_ta_edited_is_parsed_and_its_decision_is_applied(
