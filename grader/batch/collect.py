@@ -1,52 +1,81 @@
-"""The parent's side of the stream: each text to a scratch file as it comes, the compact rows in memory.
+"""Where the texts go while the workers grade, and what the parent keeps: the compact rows.
 
-Records arrive in whatever order the workers finish. A student's texts (JSON line, review
-entries, Result before decisions) go to one spill file inside the staging folder in one write
-(only where they are stays in memory); the outputs read them back in student-id order. Student ids are compared
-ignoring case: two files whose ids differ only in case would also collide as report names on
-macOS and Windows, and in an LMS import. When ids collide, every file involved becomes a problem
+Each process that grades writes its students' texts (JSON line, review entries, Result before
+decisions) into a spill file of its own in the staging folder, one write per student, and hands the
+parent only where they are; the outputs read them back in student-id order, and the spill files are
+removed before the swap. Records arrive in whatever order the workers finish. Student ids are
+compared ignoring case: two files whose ids differ only in case would also collide as report names
+on macOS and Windows, and in an LMS import. When ids collide, every file involved becomes a problem
 naming the others, and none of them is graded.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import BinaryIO, NamedTuple
 
 from grader.batch.records import Graded, Problem, StudentRow
 from grader.errors import SubmissionError
 
-SPILL_NAME = ".spill"  # inside the staging folder; removed before the swap
-SpillRef = tuple[int, int]  # (offset, length) in the spill file
+SPILL_PREFIX = ".spill-"  # the spill files in the staging folder, one per process that grades
+SpillRef = tuple[int, int, int]  # (spill file number, offset, length)
 
 
 class Spill:
-    """An append-only scratch file of UTF-8 texts, read back as bytes by reference.
+    """The spill file a process that grades appends its students' texts to.
 
-    The parent writes it: workers writing their own scratch files and sending only where the texts are
-    would spare the pipe and the parent some work; weighed and left out (one file, one writer)."""
+    Handing the texts themselves to the parent (through the pool's pipe) made the first run of a class
+    of 10,000 a quarter slower on 2 cores: the parent, which unpacked them, shares the cores."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._file = open(path, "x+b")  # noqa: SIM115 - closed by remove()
+    def __init__(self, folder: Path) -> None:
+        self.number = os.getpid()
+        while True:  # (a number taken: a process id used again by a later worker)
+            try:
+                self._file = open(folder / f"{SPILL_PREFIX}{self.number}", "xb")  # noqa: SIM115 - closed by close()
+                break
+            except FileExistsError:
+                self.number += 1 << 32
         self._end = 0
 
-    def add(self, data: bytes) -> int:
-        """Append `data`; where it starts."""
-        self._file.seek(self._end)  # (a read moves the position)
+    def add(self, data: bytes) -> tuple[int, int]:
+        """Append `data`; (spill file number, where it starts)."""
         self._file.write(data)
         self._end += len(data)
-        return self._end - len(data)
+        return self.number, self._end - len(data)
+
+    def flush(self) -> None:
+        """Make what was added readable (before the records that point to it are handed back)."""
+        self._file.flush()
+
+    def close(self) -> None:
+        self._file.close()
+
+
+class SpillReader:
+    """The parent's view of the spill files in `folder`."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._files: dict[int, BinaryIO] = {}
 
     def read(self, ref: SpillRef) -> bytes:
-        self._file.seek(ref[0])
-        return self._file.read(ref[1])
+        number, offset, length = ref
+        spill = self._files.get(number)
+        if spill is None:
+            spill = self._files[number] = open(self.folder / f"{SPILL_PREFIX}{number}", "rb")  # noqa: SIM115
+        spill.seek(offset)
+        return spill.read(length)
 
     def remove(self) -> None:
-        self._file.close()
-        self.path.unlink()
+        """Close and delete every spill file."""
+        for spill in self._files.values():
+            spill.close()
+        for name in os.listdir(self.folder):
+            if name.startswith(SPILL_PREFIX):
+                os.unlink(self.folder / name)
 
 
 class Student(NamedTuple):
@@ -54,7 +83,7 @@ class Student(NamedTuple):
 
     file: str
     row: StudentRow
-    at: int  # where the student's texts start in the spill file
+    at: tuple[int, int]  # the spill file and where the student's texts start in it
     sizes: tuple[int, ...]
     questions: tuple[int, ...]
     decided: int
@@ -64,19 +93,21 @@ class Student(NamedTuple):
 
     def result(self) -> SpillRef:
         """The final JSON line, with its newline."""
-        return self.at, self.sizes[0]
+        return *self.at, self.sizes[0]
 
     def reviews(self) -> Iterator[tuple[int, SpillRef, SpillRef | None]]:
         """Each review.yaml entry: question index, the entry, what a rerun reads back of it (None: nothing)."""
-        offset = self.at + self.sizes[0]
+        spill, offset = self.at
+        offset += self.sizes[0]
         for number, question in enumerate(self.questions):
             text, read_back = self.sizes[1 + 2 * number], self.sizes[2 + 2 * number]
-            yield question, (offset, text), (offset + text, read_back) if read_back else None
+            yield question, (spill, offset, text), (spill, offset + text, read_back) if read_back else None
             offset += text + read_back
 
     def provisional(self) -> SpillRef | None:
         """The Result before decisions, when they changed it."""
-        return (self.at + sum(self.sizes) - self.sizes[-1], self.sizes[-1]) if self.sizes[-1] else None
+        spill, offset = self.at
+        return (spill, offset + sum(self.sizes) - self.sizes[-1], self.sizes[-1]) if self.sizes[-1] else None
 
 
 @dataclass
@@ -91,8 +122,7 @@ class Collected:
 class Collector:
     """Receives records as they come; `finish` sorts them and settles duplicated student ids."""
 
-    def __init__(self, spill_path: Path) -> None:
-        self.spill = Spill(spill_path)
+    def __init__(self) -> None:
         self.report_digests: dict[str, str] = {}  # reports/NAME -> sha256, for the manifest
         self._students: dict[str, list[Student]] = {}
         self._problems: list[Problem] = []
@@ -101,8 +131,8 @@ class Collector:
         if isinstance(record, Problem):
             self._problems.append(record)
             return
-        student = Student(record.file, record.row, self.spill.add(record.texts), record.sizes, record.questions,
-                          record.decided, record.stale, record.cache_key, record.final_digest)
+        student = Student(record.file, record.row, record.at, record.sizes, record.questions, record.decided,
+                          record.stale, record.cache_key, record.final_digest)
         self._students.setdefault(record.row.id.casefold(), []).append(student)
         self.report_digests.update((f"reports/{name}", digest) for name, digest in record.reports)
 

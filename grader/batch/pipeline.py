@@ -22,7 +22,7 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.batch.collect import SPILL_NAME, Collected, Collector, Spill, SpillRef
+from grader.batch.collect import Collected, Collector, SpillReader, SpillRef
 from grader.batch.gradebook import write_gradebook
 from grader.batch.overrides import Overrides, RecordedReview, load_overrides, merge_overrides
 from grader.batch.progress import Progress
@@ -105,11 +105,12 @@ def run_batch(options: BatchOptions) -> BatchOutcome:
             environment().get_template(name)  # compiled once here, inherited by forked workers
         with staged_folder(options.out, previous) as staging:
             setup = _worker_setup(options, staging.path, overrides, cache, previous)
-            collector, collected, summary = _grade(options, staging, rubric, found, setup)
+            collected, summary = _grade(options, staging, rubric, found, setup)
             for source in sources:
                 source.check_students({student.row.id for student in collected.students}, collected.shared_ids)
-            _write_outputs(staging, collected, collector.spill, rubric, summary, options.reports, fingerprint)
-            collector.spill.remove()
+            spill = SpillReader(staging.path)
+            _write_outputs(staging, collected, spill, rubric, summary, options.reports, fingerprint)
+            spill.remove()
             _check_review_unchanged(options.out, sources)
 
     return BatchOutcome(
@@ -137,13 +138,13 @@ def _worker_setup(options: BatchOptions, staging: Path, overrides: Overrides | N
     return WorkerSetup(rubric_path=str(options.rubric), overrides=overrides,
                        reports_folder=str(reports) if options.reports else None, recorded=options.recorded,
                        cache=cache, previous_reports=str(previous_reports) if linkable else None,
-                       report_digests=digests)
+                       report_digests=digests, scratch=str(staging))
 
 
 def _grade(options: BatchOptions, staging: Staging, rubric: LoadedRubric, found: Found,
-           setup: WorkerSetup) -> tuple[Collector, Collected, ClassSummary]:
+           setup: WorkerSetup) -> tuple[Collected, ClassSummary]:
     """Grade every file into the staging folder, collect the records (and the discovery problems), summarise."""
-    collector = Collector(staging.path / SPILL_NAME)
+    collector = Collector()
     for name, message in found.problems:
         collector.add(Problem(name, message))
     progress = Progress.for_terminal(len(found.files), quiet=options.quiet)
@@ -157,7 +158,7 @@ def _grade(options: BatchOptions, staging: Staging, rubric: LoadedRubric, found:
         progress.close()
     staging.digests.update(collector.report_digests)
     collected = collector.finish()
-    return collector, collected, summarise([student.row for student in collected.students], rubric)
+    return collected, summarise([student.row for student in collected.students], rubric)
 
 
 def _check_not_inside(out: Path, folder: Path) -> None:
@@ -251,7 +252,7 @@ class _Output:
         self._staging.digests[self._name] = self._sha256.hexdigest()
 
 
-def _write_outputs(staging: Staging, collected: Collected, spill: Spill, rubric: LoadedRubric,
+def _write_outputs(staging: Staging, collected: Collected, spill: SpillReader, rubric: LoadedRubric,
                    summary: ClassSummary, with_reports: bool, fingerprint: str | None) -> None:
     folder = staging.path
     if with_reports:
@@ -285,12 +286,12 @@ def _write_outputs(staging: Staging, collected: Collected, spill: Spill, rubric:
     (folder / "summary.html").write_text(html, encoding="utf-8", newline="\n")
 
 
-def _text(spill: Spill, ref: SpillRef | None) -> str | None:
+def _text(spill: SpillReader, ref: SpillRef | None) -> str | None:
     return spill.read(ref).decode("utf-8") if ref is not None else None
 
 
 def _write_cache(staging: Staging, fingerprint: str, review_sha256: str, recorded: list[str], collected: Collected,
-                 spill: Spill, lines: list[tuple[int, int]]) -> None:
+                 spill: SpillReader, lines: list[tuple[int, int]]) -> None:
     """This run's result cache (grader.batch.result_cache), its entries in file-name order."""
     entries = [(student.file, graded_entry(student.file, student.cache_key, student.final_digest, at,
                                            _text(spill, student.provisional())))

@@ -1,10 +1,10 @@
 """What a worker hands back for one file: small, picklable, and only what the parent needs.
 
-A graded file becomes a `Graded`: the Result's JSON line and the student's review-queue entries as
-YAML text, in one UTF-8 blob, and a `StudentRow` — the few numbers per question that the gradebook
-and the class summary need. Results themselves never cross the process boundary, and the parent
-keeps only the rows: the texts go to a scratch file as they arrive (grader.batch.collect), so
-memory stays flat however large the class.
+A graded file becomes a `Graded`: where the Result's JSON line and the student's review-queue
+entries (YAML text) are, and a `StudentRow` — the few numbers per question that the gradebook and
+the class summary need. The worker writes the texts into its spill file and hands over only where
+they are (grader.batch.collect); Results never cross the process boundary and the parent keeps
+only the rows, so memory stays flat however large the class.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ class Graded(NamedTuple):
 
     file: str  # path relative to the batch folder, with forward slashes
     row: StudentRow
-    texts: bytes  # the student's texts, UTF-8, one after the other (`pack_texts`)
+    at: tuple[int, int]  # where the student's texts are (`pack_texts`): spill file, offset (grader.batch.collect)
     sizes: tuple[int, ...]  # the length of each of them
     questions: tuple[int, ...]  # the question index of each review.yaml entry among them
     decided: int = 0  # TA decisions applied
@@ -61,9 +61,9 @@ class Graded(NamedTuple):
 
 def pack_texts(json_line: str, reviews: tuple[tuple[int, str, str | None], ...],
                provisional: str | None) -> tuple[bytes, tuple[int, ...], tuple[int, ...]]:
-    """A student's texts as one UTF-8 blob (one write for the parent, no text decoded on the way): the final
-    JSON line and its newline, then each review entry and what a rerun reads back of it ("" for none), then the
-    Result before decisions ("" when it is the final one); the lengths, and each entry's question index."""
+    """A student's texts as one UTF-8 blob, for one write: the final JSON line and its newline, then each review
+    entry and what a rerun reads back of it ("" for none), then the Result before decisions ("" when it is the
+    final one); the lengths, and each entry's question index."""
     parts = [(json_line + "\n").encode("utf-8")]
     for _, text, read_back in reviews:
         parts += [text.encode("utf-8"), (read_back or "").encode("utf-8")]

@@ -20,6 +20,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.batch.collect import Spill
 from grader.batch.overrides import Overrides, StaleNote, apply_decisions
 from grader.batch.records import Graded, Problem, compact_row, pack_texts
 from grader.batch.result_cache import ResultCache, line_digest, submission_key
@@ -49,6 +50,7 @@ class WorkerSetup:
     cache: ResultCache | None = None  # the previous run's gradings; None: no cache at all (grade collect)
     previous_reports: str | None = None  # the previous OUT's reports folder, when it has one of its own
     report_digests: Mapping[str, str] = field(default_factory=dict)  # its reports: name -> sha256 (manifest)
+    scratch: str = ""  # the folder of the spill files (the staging folder)
 
 
 def discover(folder: Path, skip: Path | None = None) -> Found:
@@ -65,28 +67,31 @@ def discover(folder: Path, skip: Path | None = None) -> Found:
 _rubric: LoadedRubric | None = None
 _setup: WorkerSetup | None = None
 _titles: dict[str, str] = {}
+_spill: Spill | None = None
 
 
 def init_worker(setup: WorkerSetup, *, subprocess: bool = True) -> None:
-    """Load the rubric once per process; Ctrl-C is the parent's to handle."""
-    global _rubric, _setup, _titles
+    """Load the rubric once per process and open its spill file; Ctrl-C is the parent's to handle."""
+    global _rubric, _setup, _titles, _spill
     if subprocess:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's handler is for the parent (pool.terminate)
     _setup = setup
+    _spill = Spill(Path(setup.scratch))
     _rubric = load_rubric(setup.rubric_path)
     _titles = {qid: question.title for qid, question in _rubric.questions.items() if question.title}
 
 
 def grade_chunk(chunk: list[tuple[str, str]]) -> list[Graded | Problem]:
     """Grade (path, name) pairs; write each graded student's reports; return the records."""
-    assert _setup is not None, "init_worker runs first"
+    assert _setup is not None and _spill is not None, "init_worker runs first"
     records: list[Graded | Problem] = []
     for path, name in chunk:
         record, result, unchanged = grade_one(path, name)
         if result is not None and _setup.reports_folder is not None:
             record = record._replace(reports=_write_reports(result, unchanged))
         records.append(record)
+    _spill.flush()
     return records
 
 
@@ -125,7 +130,7 @@ def grade_one(path: str, name: str) -> tuple[Graded | Problem, Result | None, bo
 
 def _graded(name: str, provisional: Result, provisional_json: str | None, key: str | None) -> tuple[Graded, Result]:
     """The record of a graded file (the TA's decisions applied, the review entries), and the final Result."""
-    assert _rubric is not None and _setup is not None
+    assert _rubric is not None and _setup is not None and _spill is not None
     overrides = _setup.overrides
     student_id = provisional.student.id
     decisions = overrides.by_student.get(student_id) if overrides is not None else None
@@ -140,7 +145,7 @@ def _graded(name: str, provisional: Result, provisional_json: str | None, key: s
     changed = result is not provisional and key is not None  # the cache keeps the Result before the decisions
     texts, sizes, questions = pack_texts(json_line, review_entries(provisional, result, _rubric, stale),
                                          (provisional_json or provisional.to_json()) if changed else None)
-    record = Graded(file=name, row=compact_row(result, _rubric), texts=texts, sizes=sizes, questions=questions,
+    record = Graded(file=name, row=compact_row(result, _rubric), at=_spill.add(texts), sizes=sizes, questions=questions,
                     decided=len(decisions or {}) - len(stale_decisions), stale=tuple(sorted(stale)),
                     cache_key=key, final_digest=final_digest)
     return record, result
@@ -233,6 +238,8 @@ def grade_files(files: list[tuple[Path, str]], setup: WorkerSetup, jobs: int) ->
             for chunk in chunks:
                 yield grade_chunk(chunk)
         finally:
+            assert _spill is not None
+            _spill.close()
             if setup.cache is not None:
                 setup.cache.close()
         return

@@ -72,17 +72,24 @@ def test_progress_stays_off_the_terminal_when_not_a_tty(monkeypatch):
     assert not Progress.for_terminal(10, quiet=False).enabled
 
 
-def test_the_spill_gives_back_every_text_whatever_the_order_of_writes_and_reads(tmp_path):
-    from grader.batch.collect import Spill
+def test_the_spill_files_give_back_every_text_whatever_the_order_of_writes_and_reads(tmp_path):
+    from grader.batch.collect import Spill, SpillReader
 
-    spill = Spill(tmp_path / "spill")
+    first, second = Spill(tmp_path), Spill(tmp_path)  # two processes (here: one, so the number is taken once)
+    assert first.number != second.number
     texts = [text.encode("utf-8") for text in ["", "plain", "ünïcödé ✓ 😀", "x" * 70_000, "line\n"]]
-    refs = [(spill.add(data), len(data)) for data in texts]
-    assert [spill.read(ref) for ref in reversed(refs)] == texts[::-1]
-    later = (spill.add(b"written after a read"), 20)
-    assert spill.read(later) == b"written after a read" and spill.read(refs[2]) == texts[2]
+    refs = [(*spill.add(data), len(data)) for spill, data in zip([first, second] * 3, texts)]
+    first.flush()
+    second.flush()
+    reader = SpillReader(tmp_path)
+    assert [reader.read(ref) for ref in reversed(refs)] == texts[::-1]
+    later = (*first.add(b"written after a read"), 20)
+    first.flush()
+    assert reader.read(later) == b"written after a read" and reader.read(refs[2]) == texts[2]
+    first.close()
+    second.close()
     (tmp_path / "notes.txt").write_text("not a spill file")
-    spill.remove()
+    reader.remove()
     assert [path.name for path in tmp_path.iterdir()] == ["notes.txt"]
 
 
