@@ -16,8 +16,9 @@ seeded RNG into a temporary folder, then, in one run:
 and prints seconds, submissions per second, the ratios (to the floor; the rerun to the first run),
 CPU seconds of this process and of the workers, and the peak memory (max RSS of this process and of
 the largest child, from resource.getrusage). Targets with N = 10,000 on 2 cores: without reports
-within 3x the floor; with reports at least 1,000 submissions/s at --jobs 2; the rerun under a
-quarter of the first run; the self-check at most 0.3 s; peak memory under 300 MB.
+within 3x the floor; with reports at least 1,000 submissions/s at --jobs 2; the rerun at most
+0.6 of the first run (issue 19: what a quarter cost in code was not worth it); the self-check at most
+0.3 s; peak memory under 300 MB.
 
 `--code DIR` measures another checkout of the grader (say, the code before a change) on the same
 generated files: DIR goes first on sys.path, and the self-check runs with PYTHONPATH=DIR.
@@ -63,7 +64,10 @@ if hasattr(grader.cli, "single_threaded_blas"):
     grader.cli.single_threaded_blas()  # as `grade` does before numpy is imported (a checkout that does not: as it is)
 
 from grader.batch import BatchOptions, run_batch  # noqa: E402
-from grader.key import answer_key  # noqa: E402
+try:
+    from grader.authoring.key import answer_key  # noqa: E402
+except ImportError:  # a checkout from before grader/authoring/ (--code)
+    from grader.key import answer_key  # type: ignore[no-redef]  # noqa: E402
 from grader.rubric import load_rubric  # noqa: E402
 
 RUBRIC = CODE / "rubrics" / "hw-lstm-vae-gan.yaml"
@@ -264,7 +268,7 @@ def main() -> None:
               f"largest worker {peak_mb(resource.RUSAGE_CHILDREN):.0f} MB")
         verdicts = [("without reports within 3x the floor", plain_seconds <= 3 * floor_seconds),
                     ("with reports >= 1,000 submissions/s", args.count / full_seconds >= 1000),
-                    ("rerun with decisions under a quarter of the first run", rerun_seconds < full_seconds / 4),
+                    ("rerun with decisions at most 0.6 of the first run", rerun_seconds <= 0.6 * full_seconds),
                     ("self-check median <= 0.3 s", self_check <= 0.3),
                     ("peak memory < 300 MB", max(peak_mb(resource.RUSAGE_SELF), peak_mb(resource.RUSAGE_CHILDREN)) < 300)]
         for label, ok in verdicts:

@@ -83,7 +83,7 @@ def cmd_grade(argv: Sequence[str]) -> int:
 
         return main_submit(argv)
     from grader.grading import grade_file
-    from grader.output import write_atomic
+    from grader.files.output import write_atomic
     from grader.reports import render_result
 
     parser = _parser("grade", "Grade one submit.yaml and print feedback.")
@@ -105,7 +105,7 @@ def cmd_grade(argv: Sequence[str]) -> int:
 
 
 def cmd_key(argv: Sequence[str]) -> int:
-    from grader.key import render_key
+    from grader.authoring.key import render_key
     from grader.rubric import load_rubric
 
     parser = _parser("grade key", "Print the canonical answers, computed by the rubric's solver.")
@@ -121,7 +121,7 @@ def cmd_key(argv: Sequence[str]) -> int:
 
 def _note_default_numbers(rubric: LoadedRubric, student: str | None) -> None:
     """On stderr: a key or sheet of a variants rubric without --student shows numbers no student has."""
-    from grader.sheet import shows_default_numbers
+    from grader.authoring.sheet import shows_default_numbers
 
     if shows_default_numbers(rubric, student):
         print(f"note: {rubric.id} gives every student their own numbers; these are the rubric's default numbers, "
@@ -133,7 +133,7 @@ def cmd_template(argv: Sequence[str]) -> int:
         from grader.client import main_template  # a blank file with the student's id, from the course's server
 
         return main_template(argv)
-    from grader.blank import blank_submission
+    from grader.authoring.blank import blank_submission
     from grader.rubric import load_rubric
 
     parser = _parser("grade template", "Print a blank submit.yaml with every question id.")
@@ -157,7 +157,7 @@ def cmd_schema(argv: Sequence[str]) -> int:
 
 def cmd_validate(argv: Sequence[str]) -> int:
     from grader.rubric import load_rubric
-    from grader.selftest import self_test
+    from grader.authoring.selftest import self_test
 
     parser = _parser("grade validate", "Lint a rubric strictly, then self-test every question.")
     parser.add_argument("rubric")
@@ -187,9 +187,9 @@ def cmd_sheet(argv: Sequence[str]) -> int:
         from grader.client import main_sheet  # a student's own sheet, from the course's server
 
         return main_sheet(argv)
-    from grader.output import write_atomic
+    from grader.files.output import write_atomic
     from grader.rubric import load_rubric
-    from grader.sheet import SHEET_FORMATS, render_sheet
+    from grader.authoring.sheet import SHEET_FORMATS, render_sheet
 
     parser = _parser("grade sheet", "Print a student's problem sheet (their own numbers when the rubric has variants).")
     parser.add_argument("rubric")
@@ -205,8 +205,8 @@ def cmd_sheet(argv: Sequence[str]) -> int:
         from pathlib import Path
 
         from grader.errors import UsageError
-        from grader.roster import read_students
-        from grader.sheet_roster import roster_warnings, write_roster_sheets
+        from grader.files.roster import read_students
+        from grader.authoring.sheet_roster import roster_warnings, write_roster_sheets
 
         if not (args.roster and args.out) or args.student or args.output:
             raise UsageError("--roster and --out go together, without --student or -o")
@@ -226,7 +226,7 @@ def cmd_sheet(argv: Sequence[str]) -> int:
 
 
 def cmd_variants(argv: Sequence[str]) -> int:
-    from grader.variants_freeze import main as variants_main
+    from grader.authoring.variants_freeze import main as variants_main
 
     return variants_main(argv)
 
@@ -250,7 +250,7 @@ def cmd_gradescope(argv: Sequence[str]) -> int:
 
 
 def cmd_new(argv: Sequence[str]) -> int:
-    from grader.scaffold import new_assignment
+    from grader.authoring.scaffold import new_assignment
 
     parser = _parser("grade new", "Start an assignment in a course folder: rubric, sheet, solver, three example "
                                   "submissions and a test of the solver. Never overwrites a file.")

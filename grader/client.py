@@ -31,7 +31,7 @@ from grader.errors import GraderError, SubmissionError, UsageError
 from grader.reports import REPORT_FORMATS, render_result
 from grader.reports.escaping import for_terminal, for_terminal_line
 from grader.results import Result
-from grader.safe_files import read_regular_file
+from grader.files.safe_files import read_regular_file
 from grader.safe_yaml import MAX_BYTES, load_yaml_bytes
 from grader.submission import parse_submission
 
@@ -240,7 +240,7 @@ def _connection(args: argparse.Namespace) -> tuple[str, float]:
 
 
 def _print(text: str, args: argparse.Namespace, output_format: str) -> None:
-    from grader.output import write_atomic
+    from grader.files.output import write_atomic
 
     if args.output:
         write_atomic(args.output, text)
@@ -292,7 +292,7 @@ def main_template(argv: Sequence[str]) -> int:
 
 def main_sheet(argv: Sequence[str]) -> int:
     """`grade sheet --server URL --assignment ID [--format markdown|html] [-o FILE]`."""
-    from grader.sheet import SHEET_FORMATS
+    from grader.authoring.sheet import SHEET_FORMATS
 
     parser = argparse.ArgumentParser(prog="grade sheet", description="Fetch your own problem sheet from the "
                                      "course's server.")

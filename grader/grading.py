@@ -9,7 +9,7 @@ from grader.answer_memo import ABSENT, answer_key, memo_for
 from grader.answers import MISSING, Misplaced, Twice, resolve_answers
 from grader.errors import AnswerError, RubricError, SubmissionError
 from grader.questions import AnswerKey, QuestionBase, Ref, Verdict
-from grader.reports.escaping import cut
+from grader.cutting import cut
 from grader.results import QuestionResult, Result, round_score
 from grader.rubric import LoadedRubric, find_rubric, load_rubric
 from grader.submission import Submission, load_submission

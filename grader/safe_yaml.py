@@ -22,7 +22,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 
 from grader.errors import GraderError
-from grader.safe_files import read_regular_file, shown
+from grader.files.safe_files import read_regular_file, shown
 
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 BLANK_FILE_HINT = "start from the blank file that `grade template RUBRIC` prints"  # the course service words its own

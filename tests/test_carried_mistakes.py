@@ -12,7 +12,7 @@ import pytest
 
 from course_support import submission, write_course
 from grader.grading import grade_submission
-from grader.selftest import self_test
+from grader.authoring.selftest import self_test
 
 SOLVER = """
 GIVEN_NAMES = ("alpha_post", "beta_post")

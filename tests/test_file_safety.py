@@ -26,7 +26,7 @@ from file_safety_support import (  # noqa: E402
 from grader.cli import main  # noqa: E402
 from grader.errors import GraderError  # noqa: E402
 from grader.reports.escaping import for_markdown  # noqa: E402
-from grader.safe_files import find_yaml_files, read_regular_file, shown  # noqa: E402
+from grader.files.safe_files import find_yaml_files, read_regular_file, shown  # noqa: E402
 
 CORRECT = (SUBMISSIONS / "correct.yaml").read_bytes()
 TYPICAL = (SUBMISSIONS / "typical-mistakes.yaml").read_bytes()
@@ -423,7 +423,7 @@ def test_a_fifo_roster_is_refused_without_blocking(tmp_path):
     import os
 
     from grader.errors import UsageError
-    from grader.roster import read_students
+    from grader.files.roster import read_students
 
     fifo = tmp_path / "roster.csv"
     os.mkfifo(fifo)
@@ -432,7 +432,7 @@ def test_a_fifo_roster_is_refused_without_blocking(tmp_path):
 
 
 def test_an_open_file_is_read_to_its_end_even_when_it_grew_and_never_past_the_limit(tmp_path):
-    from grader.safe_files import read_open_file
+    from grader.files.safe_files import read_open_file
 
     path = tmp_path / "growing.yaml"
     path.write_bytes(b"a" * 10)

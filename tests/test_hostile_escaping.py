@@ -7,7 +7,8 @@ import re
 import pytest
 
 from grader.reports import render_result
-from grader.reports.escaping import cut, for_markdown, for_terminal, md_cell, md_code
+from grader.cutting import cut
+from grader.reports.escaping import for_markdown, for_terminal, md_cell, md_code
 from grader.results import Override, QuestionResult, Result, StudentInfo
 
 HOSTILE = "<img src=x onerror=alert(1)> `x` [a](javascript:alert(1)) \x1b]0;t\x07\x1b[2J\r\u202e *b* _c_ | $m$"

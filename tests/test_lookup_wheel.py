@@ -55,8 +55,8 @@ def test_the_wheel_adds_one_top_level_name(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     assert {name.split("/")[0] for name in names} == {"grader", wheel.name.split("-py")[0] + ".dist-info"}
     assert {"grader/_reference/__init__.py", f"grader/_reference/{SHIPPED.replace('-', '_')}.py",
-            f"grader/_rubrics/{SHIPPED}.yaml", "grader/scaffold/__init__.py",
-            "grader/scaffold/templates/solver.py.j2"} <= set(names)
+            f"grader/_rubrics/{SHIPPED}.yaml", "grader/authoring/scaffold/__init__.py",
+            "grader/authoring/scaffold/templates/solver.py.j2"} <= set(names)
     assert not [name for name in names if "__pycache__" in name or name.endswith(".pyc")]
 
 

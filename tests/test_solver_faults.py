@@ -8,7 +8,7 @@ import pytest
 from course_support import submission, write_course
 from grader.cli import main
 from grader.grading import grade_submission
-from grader.selftest import self_test
+from grader.authoring.selftest import self_test
 
 LOG_SOLVER = """
 import math

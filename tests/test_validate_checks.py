@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from course_support import write_course
-from grader.selftest import DRAWN_VARIANTS, self_test
+from grader.authoring.selftest import DRAWN_VARIANTS, self_test
 
 STEP_SOLVER = """
 {given_names}

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from course_support import write_course
-from grader.selftest import self_test
+from grader.authoring.selftest import self_test
 
 SOLVER = """
 def solve(parameters, given=None):

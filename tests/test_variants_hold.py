@@ -15,9 +15,9 @@ from grader.batch.records import STATUS_CODE, StudentRow, WrongAnswer
 from grader.batch.summary import summarise
 from grader.cli import main
 from grader.errors import RubricError, UsageError
-from grader.roster import read_students
+from grader.files.roster import read_students
 from grader.rubric import load_rubric
-from grader.sheet_roster import file_stems
+from grader.authoring.sheet_roster import file_stems
 
 # A tiny assignment of our own: each student draws `a`; the answer is a + b, a known mistake 2(a + b).
 SOLVER_V1 = '''

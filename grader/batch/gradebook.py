@@ -1,7 +1,7 @@
 """gradebook.csv: one row per graded student, sorted by id, one column per question.
 
 Columns: student_id, name, email, total, max, then every question id in rubric order. The cells
-go through `grader.csv_cells`, like every CSV the grader writes: scores stay numbers, and text a
+go through `grader.files.csv_cells`, like every CSV the grader writes: scores stay numbers, and text a
 spreadsheet would run as a formula is neutralised.
 """
 
@@ -12,12 +12,12 @@ from collections.abc import Iterable
 from typing import IO
 
 from grader.batch.records import StudentRow
-from grader.csv_cells import cell
+from grader.files.csv_cells import cell
 from grader.rubric import LoadedRubric
 
 
 def write_gradebook(stream: IO[str], rows: Iterable[StudentRow], rubric: LoadedRubric) -> None:
-    """Write the CSV (the stream is opened with newline=""), as `grader.csv_cells.csv_text` writes one."""
+    """Write the CSV (the stream is opened with newline=""), as `grader.files.csv_cells.csv_text` writes one."""
     max_score = rubric.rubric.max_score
     writer = csv.writer(stream, lineterminator="\r\n")
     writer.writerow([cell(value) for value in ["student_id", "name", "email", "total", "max", *rubric.questions]])

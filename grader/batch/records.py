@@ -1,15 +1,14 @@
 """What a worker hands back for one file: small, picklable, and only what the parent needs.
 
-A graded file becomes a `Graded`: the Result's JSON line, the student's review-queue entries as
-YAML text, and a `StudentRow` — the few numbers per question that the gradebook and the class
-summary need. The worker writes the texts into its own spill file (grader.batch.collect) and sends
-only where they are (`spilled`); Results never cross the process boundary and are never kept, so
-memory stays flat however large the class.
+A graded file becomes a `Graded`: where the Result's JSON line and the student's review-queue
+entries (YAML text) are, and a `StudentRow` — the few numbers per question that the gradebook and
+the class summary need. The worker writes the texts into its spill file and hands over only where
+they are (grader.batch.collect); Results never cross the process boundary and the parent keeps
+only the rows, so memory stays flat however large the class.
 """
 
 from __future__ import annotations
 
-import json
 from array import array
 from typing import Any, NamedTuple
 
@@ -50,18 +49,26 @@ class Graded(NamedTuple):
 
     file: str  # path relative to the batch folder, with forward slashes
     row: StudentRow
-    json_line: str
-    reviews: tuple[tuple[int, str], ...]  # (question index, review.yaml entry text)
+    at: tuple[int, int]  # where the student's texts are (`pack_texts`): spill file, offset (grader.batch.collect)
+    sizes: tuple[int, ...]  # the length of each of them
+    questions: tuple[int, ...]  # the question index of each review.yaml entry among them
     decided: int = 0  # TA decisions applied
     stale: tuple[str, ...] = ()  # question ids whose decision no longer matches the answer (back in review)
     cache_key: str | None = None  # the file's key in the result cache (grader.batch.result_cache)
-    final_digest: str | None = None  # sha256 of json_line
-    provisional: str | None = None  # the Result before decisions, when they changed it (for the cache)
-    report_digests: tuple[tuple[int, int, int, int, str], ...] = ()  # reports written (grader.batch.manifest.FileDigest)
-    carried: tuple[str, ...] = ()  # the previous OUT's reports of this student, carried over as they are
-    spilled: tuple[Any, ...] | None = None  # where a worker wrote json_line, reviews, provisional (grader.batch.collect)
-    row_json: str | None = None  # `row` as the result cache keeps it (`row_to_json`)
-    decisions: str = ""  # grader.batch.overrides.decisions_digest of the decisions and stale notes applied
+    final_digest: str | None = None  # sha256 of the final JSON line, for the cache
+    reports: tuple[tuple[str, str], ...] = ()  # (file name, sha256) of the reports written
+
+
+def pack_texts(json_line: str, reviews: tuple[tuple[int, str, str | None], ...],
+               provisional: str | None) -> tuple[bytes, tuple[int, ...], tuple[int, ...]]:
+    """A student's texts as one UTF-8 blob, for one write: the final JSON line and its newline, then each review
+    entry and what a rerun reads back of it ("" for none), then the Result before decisions ("" when it is the
+    final one); the lengths, and each entry's question index."""
+    parts = [(json_line + "\n").encode("utf-8")]
+    for _, text, read_back in reviews:
+        parts += [text.encode("utf-8"), (read_back or "").encode("utf-8")]
+    parts.append((provisional or "").encode("utf-8"))
+    return b"".join(parts), tuple(map(len, parts)), tuple(index for index, _, _ in reviews)
 
 
 class Problem(NamedTuple):
@@ -90,27 +97,3 @@ def compact_row(result: Result, rubric: LoadedRubric) -> StudentRow:
     return StudentRow(id=student.id, name=student.name, email=student.email, total=result.score,
                       scores=array("d", (q.score for q in result.questions)),
                       statuses=bytes(STATUS_CODE[q.status] for q in result.questions), wrong=tuple(wrong))
-
-
-_JSON_SCALARS = (str, int, float, bool, type(None))
-_scan = json.JSONDecoder().scan_once  # (a value at an offset, and where it ends: json.loads without its wrappers)
-
-
-def row_to_json(row: StudentRow) -> str | None:
-    """`row` as JSON that `row_from_json` reads back equal; None when a wrong answer's value is not a JSON scalar."""
-    if not all(isinstance(wrong.value, _JSON_SCALARS) for wrong in row.wrong):
-        return None
-    return json.dumps([row.id, row.name, row.email, row.total, row.scores.tolist(), row.statuses.hex(),
-                       [[wrong.question, wrong.value, wrong.note] for wrong in row.wrong]])
-
-
-def row_from_json(text: str) -> StudentRow:
-    """The StudentRow `row_to_json` wrote; ValueError (or TypeError) for anything else."""
-    try:
-        (student_id, name, email, total, scores, statuses, wrong), end = _scan(text, 0)
-    except StopIteration:
-        raise ValueError("not JSON") from None
-    if end != len(text) or not isinstance(student_id, str) or not isinstance(total, (int, float)):
-        raise ValueError("not a row")
-    return StudentRow(student_id, name, email, total, array("d", scores), bytes.fromhex(statuses),
-                      tuple(map(WrongAnswer._make, wrong)))

@@ -21,17 +21,18 @@ arbitrary text), with the few characters YAML does not accept raw escaped as wel
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from functools import lru_cache
+from collections.abc import Callable, Mapping, Sequence
 from json.encoder import encode_basestring  # type: ignore[attr-defined]  # json.dumps(s, ensure_ascii=False), in C
-from typing import Any, TypeVar
+from typing import Any
 
 from grader.batch.overrides import StaleNote, answer_hash
 from grader.reports import points
 from grader.results import Result
 from grader.rubric import LoadedRubric
 
-Entry = TypeVar("Entry")
 
 # Characters JSON leaves raw but YAML refuses (C1 controls, DEL, BOM, non-characters) or reads as line
 # breaks inside quotes (NEL, LS, PS): written as \uXXXX, which both YAML and JSON understand.
@@ -55,6 +56,7 @@ HEADER = """\
 """
 
 
+@lru_cache(maxsize=4096)  # a class repeats its question ids, concepts and many answers
 def yaml_string(text: str) -> str:
     """`text` as a double-quoted YAML scalar that reads back exactly."""
     quoted = encode_basestring(text)
@@ -74,76 +76,80 @@ def _scalar(value: Any) -> str:
 
 
 def review_entries(provisional: Result, final: Result, rubric: LoadedRubric,
-                   stale: Mapping[str, StaleNote] | None = None) -> tuple[tuple[int, str], ...]:
-    """(question index, YAML entry) for every answer to review, already decided, or whose decision went stale.
+                   stale: Mapping[str, StaleNote] | None = None) -> tuple[tuple[int, str, str | None], ...]:
+    """(question index, YAML entry, what a rerun reads back of it) for every answer to review, already decided,
+    or whose decision went stale.
 
     Every entry carries `answer_sha256`, the hash of the answer shown: a score typed into the
     entry holds for that answer only. A stale entry (`stale: true`) shows the decision it had
-    as `previous_score` and `previous_comment`, with `score:` empty again.
+    as `previous_score` and `previous_comment`, with `score:` empty again. A decided or stale entry
+    also comes with its fields as grader.batch.overrides reads them back (JSON): while review.yaml
+    is unchanged, a rerun takes them from the result cache instead of parsing the file.
     """
     entries = []
     student = final.student
     stale = stale or {}
-    head = f"- student: {_scalar(student.id)}\n  name: {_scalar(student.name)}\n"
+    who = {"student": yaml_string(student.id)}
+    head = f"- student: {who['student']}\n  name: {_scalar(student.name)}\n"
     for index, (before, after) in enumerate(zip(provisional.questions, final.questions)):
         if before.status != "needs_review" and after.override is None and after.id not in stale:
             continue
-        lines = [head + _question_lines(after.id, rubric.questions[after.id].points) + _answer_lines(after.answer)]
-        concepts = before.concepts or []
-        lines.append("  concepts: [" + ", ".join(yaml_string(concept) for concept in concepts) + "]")
-        lines.append(f"  provisional: {_scalar(before.score)}")
-        if after.override is None:
-            lines.append("  score:")
-            if after.id in stale:
-                note = stale[after.id]
-                lines.append("  stale: true")
-                lines.append(f"  previous_score: {_scalar(note.previous_score)}")
-                if note.previous_comment:
-                    lines.append(f"  previous_comment: {_scalar(note.previous_comment)}")
-        else:
-            lines.append(f"  score: {_scalar(after.override.score)}")
-            lines.append("  reviewed: true")
+        concepts = ", ".join(map(yaml_string, before.concepts or []))
+        read = {**who, "question": yaml_string(after.id), "answer_sha256": f'"{answer_hash(after.answer)}"'}
+        text = (f"{head}  question: {read['question']}\n  points: {points(rubric.questions[after.id].points)}\n"
+                f"  answer: {_scalar(after.answer)}\n  answer_sha256: {read['answer_sha256']}\n"
+                f"  concepts: [{concepts}]\n  provisional: {points(before.score)}\n")
+        if after.override is not None:
+            read["score"] = _scalar(after.override.score)
+            text += f"  score: {read['score']}\n  reviewed: true\n"
             if after.override.comment:
-                lines.append(f"  comment: {_scalar(after.override.comment)}")
-        entries.append((index, "\n".join(lines) + "\n"))
+                read["comment"] = _scalar(after.override.comment)
+                text += f"  comment: {read['comment']}\n"
+        elif after.id in stale:
+            note = stale[after.id]
+            read.update(score="null", stale="true", previous_score=_scalar(note.previous_score))
+            text += f"  score:\n  stale: true\n  previous_score: {read['previous_score']}\n"
+            if note.previous_comment:
+                read["previous_comment"] = _scalar(note.previous_comment)
+                text += f"  previous_comment: {read['previous_comment']}\n"
+        else:
+            entries.append((index, text + "  score:\n", None))
+            continue
+        # What grader.batch.overrides reads of the entry: the scalars as written, which read alike in YAML and JSON.
+        entries.append((index, text, json.dumps({key: json.loads(value) for key, value in read.items()})))
     return tuple(entries)
 
 
-# A class repeats its questions and many of its answers: their lines are made once per process.
-_QUESTION_LINES: dict[tuple[str, float], str] = {}
-_ANSWER_LINES: dict[str | None, str] = {}
-ANSWER_LINES_KEPT = 20_000  # the memo of answer lines starts over when full (each a few hundred bytes)
-
-
-def _question_lines(question_id: str, question_points: float) -> str:
-    key = (question_id, question_points)
-    text = _QUESTION_LINES.get(key)
-    if text is None:
-        text = _QUESTION_LINES[key] = f"  question: {_scalar(question_id)}\n  points: {_scalar(question_points)}\n"
-    return text
-
-
-def _answer_lines(answer: str | None) -> str:
-    text = _ANSWER_LINES.get(answer)
-    if text is None:
-        if len(_ANSWER_LINES) >= ANSWER_LINES_KEPT:
-            _ANSWER_LINES.clear()
-        text = _ANSWER_LINES[answer] = f"  answer: {_scalar(answer)}\n  answer_sha256: {_scalar(answer_hash(answer))}"
-    return text
-
-
-def write_review(write: Callable[[str], None], rubric: LoadedRubric, questions: Iterable[tuple[int, list[Entry]]],
-                 count: int, write_entries: Callable[[list[Entry]], None]) -> None:
+def write_review(write: Callable[[bytes], None], rubric: LoadedRubric,
+                 by_question: Sequence[Sequence[tuple[Any, Any]]], read: Callable[[Any], bytes]) -> list[str]:
     """Write review.yaml with `write`: the header, then for each question that has entries (in rubric order) its
-    heading and its entries (sorted by student id), which `write_entries` writes (it has their texts)."""
-    write(HEADER.format(assignment=rubric.id, count=count))
-    listed = list(rubric.questions.values())
-    for index, entries in questions:
+    heading and its entries in student-id order, each (text, read back) as references that `read` reads. The
+    entries that read back, as the result cache records them (`[number, fields, line]`, JSON)."""
+    count = sum(map(len, by_question))
+    lines = 0
+    number = 0
+    recorded: list[str] = []
+
+    def put(data: bytes) -> None:
+        nonlocal lines
+        write(data)
+        lines += data.count(b"\n")
+
+    put(HEADER.format(assignment=rubric.id, count=count).encode("utf-8"))
+    for question, entries in zip(rubric.questions.values(), by_question):
         if not entries:
             continue
-        question = listed[index]
         title = f": {' '.join(question.title.split())}" if question.title else ""
-        write(f"\n# ---- {question.id}{title} ({points(question.points)} point{'' if question.points == 1 else 's'})\n")
-        write_entries(entries)
+        put(f"\n# ---- {question.id}{title} ({points(question.points)} point{'' if question.points == 1 else 's'})\n"
+            .encode("utf-8"))
+        texts = []  # one question's entries, written at once
+        for text, read_back in entries:
+            number += 1
+            if read_back is not None:
+                recorded.append(f"[{number}, {read(read_back).decode('utf-8')}, {lines + 1}]")
+            texts.append(read(text))
+            lines += texts[-1].count(b"\n")
+        write(b"".join(texts))
     if count == 0:
-        write("[]\n")
+        put(b"[]\n")
+    return recorded

@@ -10,11 +10,12 @@ row is a student, found by ID (Canvas's user id), then SIS User ID, then SIS Log
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from grader.errors import UsageError
-from grader.export.canvas_roster import RosterStudent, match_roster
-from grader.csv_cells import Cell
+from grader.files.canvas_roster import RosterStudent
+from grader.files.csv_cells import Cell
 from grader.export.unmatched import Unmatched
 from grader.results import Result
 
@@ -75,3 +76,39 @@ def canvas_rows(results: list[Result], *, column: str, roster: list[RosterStuden
         rows.append([student.name, student.canvas_id, student.sis_user_id, student.sis_login_id, student.section,
                      score])
     return CanvasExport(rows, unmatched, len(roster) - len(matched))
+
+
+# Strongest first: a whole pass per rule, so a SIS id match is never taken by an email match before it.
+MATCH_RULES: tuple[tuple[str, Callable[[Result, RosterStudent], bool]], ...] = (
+    ("SIS User ID", lambda result, student: bool(student.sis_user_id) and result.student.id == student.sis_user_id),
+    ("SIS Login ID", lambda result, student: bool(student.sis_login_id)
+        and result.student.id.casefold() == student.sis_login_id.casefold()),
+    ("email", lambda result, student: bool(result.student.email)
+        and result.student.email.strip().casefold() in student.emails()),
+)
+
+
+def match_roster(results: list[Result], roster: list[RosterStudent]) -> tuple[dict[int, Result], list[Unmatched]]:
+    """Roster index -> the submission matched to it, and the submissions that match no roster student."""
+    matched: dict[int, Result] = {}
+    taken_by: dict[int, str] = {}
+    clashes: dict[str, str] = {}
+    waiting = list(results)
+    for rule, matches in MATCH_RULES:
+        still_waiting = []
+        for result in waiting:
+            index = next((i for i, student in enumerate(roster) if matches(result, student)), None)
+            if index is None:
+                still_waiting.append(result)
+            elif index in matched:
+                clashes[result.student.id] = (f"its {rule} matches the roster student already given "
+                                              f"{taken_by[index]}'s grade")
+            else:
+                matched[index] = result
+                taken_by[index] = result.student.id
+        waiting = still_waiting
+    placed = set(taken_by.values())
+    unmatched = [Unmatched(result, clashes.get(result.student.id,
+                           "no roster student has this SIS User ID, SIS Login ID or email"))
+                 for result in results if result.student.id not in placed]
+    return matched, unmatched

@@ -11,12 +11,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from grader.export import EXPORT_TARGETS
-from grader.csv_cells import csv_text
+from grader.files.csv_cells import csv_text
 from grader.export.targets import (check_results_target, companion_target, export_target, locked, record,
                                    zip_target)
 from grader.export.unmatched import UNMATCHED_HEADER, Unmatched, report_unmatched, unmatched_path, write_unmatched
-from grader.output import write_atomic
-from grader.safe_files import shown
+from grader.files.output import write_atomic
+from grader.files.safe_files import shown
 
 EXIT_OK = 0
 DEFAULT_OUTPUTS = {"canvas": "canvas.csv", "moodle": "moodle.csv", "csv": "grades.csv"}  # inside OUT
@@ -69,7 +69,7 @@ def _add_gradescope_zip(parser: argparse.ArgumentParser) -> None:
 
 def _run_canvas(args: argparse.Namespace) -> int:
     from grader.export.canvas import assignment_column, canvas_rows
-    from grader.export.canvas_roster import read_roster
+    from grader.files.canvas_roster import read_roster
     from grader.export.results_io import read_results
 
     column = assignment_column(args.assignment, args.assignment_id)
@@ -77,9 +77,9 @@ def _run_canvas(args: argparse.Namespace) -> int:
     results = read_results(args.out)
     export = canvas_rows(results, column=column, roster=roster, points_possible=args.points_possible,
                          missing_as_zero=args.missing_as_zero)
-    output = _write_csv(args, "canvas", export.rows, len(export.rows) - 1 - args.points_possible,
-                        reads=[Path(args.roster)] if args.roster else [],
-                        unmatched=export.unmatched if roster is not None else None)
+    _write_csv(args, "canvas", export.rows, len(export.rows) - 1 - args.points_possible,
+               reads=[Path(args.roster)] if args.roster else [],
+               unmatched=export.unmatched if roster is not None else None)
     if roster is not None:
         if export.without_submission:
             fill = "0" if args.missing_as_zero else "an empty cell (Canvas keeps their grade)"

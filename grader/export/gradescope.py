@@ -20,12 +20,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from grader.errors import GraderError, SubmissionError
 from grader.export.gradescope_submitter import as_submitter, read_submitters
 from grader.grading import check_assignment, grade_submission
-from grader.output import write_atomic
+from grader.files.output import write_atomic
 from grader.questions.base import Visibility
 from grader.reports import render_template
 from grader.results import QuestionResult, Result
 from grader.rubric import LoadedRubric, find_rubric, load_rubric
-from grader.safe_files import find_yaml_files, shown
+from grader.files.safe_files import find_yaml_files, shown
 from grader.submission import load_submission
 
 DEFAULT_ROOT = "/autograder"
@@ -92,7 +92,7 @@ def grade_upload(root: Path, rubric_path: str | None = None) -> tuple[Result, Lo
 def find_upload(folder: Path) -> Path:
     """The one YAML file of the upload (a `submit.yaml` wins when there are several).
 
-    The same discovery rule as `grade batch` (grader.safe_files: any case of .yaml/.yml, names
+    The same discovery rule as `grade batch` (grader.files.safe_files: any case of .yaml/.yml, names
     starting with a dot and __MACOSX skipped), except that links are never followed: an upload
     could point one at the rubric.
     """

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.errors import GraderError
-from grader.safe_files import read_regular_file
+from grader.files.safe_files import read_regular_file
 from grader.submission import NAME_LIMIT, STUDENT_ID_PATTERN, Submission
 
 MAX_METADATA_BYTES = 1024 * 1024  # Gradescope's metadata is a few KiB

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 
 from grader.errors import UsageError
-from grader.csv_cells import Cell
+from grader.files.csv_cells import Cell
 from grader.export.unmatched import Unmatched
 from grader.reports import STATUS_LABELS, render_template
 from grader.results import Result

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from grader.csv_cells import Cell
+from grader.files.csv_cells import Cell
 from grader.results import Result
 
 GRADEBOOK_COLUMNS = ("student_id", "name", "email", "score", "max_score")

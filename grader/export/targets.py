@@ -1,10 +1,11 @@
 """Where an export may write: never over its own input, never over a file it did not create.
 
 An explicit `-o FILE` may replace FILE (the user named it), unless FILE is something the export
-reads (results.jsonl, problems.jsonl, the roster) or something `grade batch` wrote into OUT
-(its manifest lists those). The default target inside OUT (`OUT/canvas.csv`...) is replaced only
-when OUT's manifest records it as an earlier export, unchanged since; `grade batch` then knows
-which kept files are exports that a regrade makes stale. A companion file (unmatched.csv) is
+reads (results.jsonl, problems.jsonl, the roster) or something `grade batch` wrote into OUT (its
+manifest lists those). The default target inside OUT (`OUT/canvas.csv`...) is replaced only when
+OUT's manifest records it as an earlier export, unchanged since; `grade batch` then knows which
+kept files are exports that a regrade makes stale. The manifest and the lock are
+grader.files.out_folder's. A companion file (unmatched.csv) is
 replaced only when it is one of ours: recorded, or starting with our header.
 """
 
@@ -16,11 +17,10 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from grader.batch.lock import output_lock
-from grader.batch.manifest import MANIFEST_NAME, export_owned, read_manifest, record_export
 from grader.errors import UsageError
 from grader.export.results_io import PROBLEMS_FILE, RESULTS_FILE
-from grader.safe_files import read_regular_file, shown
+from grader.files.out_folder import export_owned, listed_files, output_lock, read_manifest, record_export
+from grader.files.safe_files import read_regular_file, shown
 
 OVERWRITE_HINT = "pass -o FILE to choose where to write (an explicit -o FILE may replace an existing file)"
 MAX_RESULTS_BYTES = 64 * 1024 * 1024  # Gradescope's own limit on results.json is far below this
@@ -31,7 +31,8 @@ def export_target(out_dir: Path, explicit: str | None, default_name: str, reads:
     """The file an export of `out_dir` writes, or a UsageError saying why it may not."""
     output = Path(explicit) if explicit else out_dir / default_name
     refuse_folder(output, default_name)
-    protected = {(out_dir / name).resolve() for name in _batch_files(out_dir)} | {path.resolve() for path in reads}
+    batch_files = {RESULTS_FILE, PROBLEMS_FILE} | listed_files(out_dir)
+    protected = {(out_dir / name).resolve() for name in batch_files} | {path.resolve() for path in reads}
     if output.resolve() in protected:
         raise UsageError("this is a file the export reads or `grade batch` wrote; writing there would destroy it",
                          path=shown(output), hint=f"choose another -o FILE, e.g. {shown(out_dir / default_name)}")
@@ -105,14 +106,6 @@ def record(out_dir: Path, written: Iterable[Path]) -> None:
 def locked(out_dir: Path):
     """The OUT lock, so an export never writes while `grade batch` replaces OUT."""
     return output_lock(out_dir, command="grade export")
-
-
-def _batch_files(out_dir: Path) -> set[str]:
-    names = {RESULTS_FILE, PROBLEMS_FILE, MANIFEST_NAME}
-    manifest = read_manifest(out_dir) if out_dir.is_dir() else None
-    if manifest is not None:
-        names |= set(manifest.files)
-    return names
 
 
 def _inside(path: Path, folder: Path) -> bool:

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from grader.csv_cells import csv_text
-from grader.output import write_atomic
+from grader.files.csv_cells import csv_text
+from grader.files.output import write_atomic
 from grader.results import Result
 
 UNMATCHED_FILE = "unmatched.csv"  # written beside the export, so it is found where the grades are

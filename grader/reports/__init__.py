@@ -13,8 +13,9 @@ from typing import Any, Literal, get_args
 
 import jinja2
 
-from grader.reports.escaping import (ANSWER_CHARS, FEEDBACK_CHARS, cut, for_markdown, for_terminal,
-                                     for_terminal_line, md_cell, md_code, md_message)
+from grader.cutting import cut
+from grader.reports.escaping import (ANSWER_CHARS, FEEDBACK_CHARS, for_markdown, for_terminal, for_terminal_line,
+                                     md_cell, md_code, md_message)
 from grader.results import Result, format_points
 
 ReportFormat = Literal["text", "markdown", "html", "json"]

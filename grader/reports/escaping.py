@@ -14,7 +14,6 @@ apply these as Jinja filters (see grader.reports.environment); HTML is escaped b
 - `md_code`: a code span in a table cell, fenced longer than any backtick run in the text.
 - `md_message`: a message for Markdown (Gradescope's page): escaped like `for_markdown`, except that its
   `backticked` names and values become code spans (fenced by `md_code`), never literal backticks.
-- `cut`: an echoed answer shortened to a limit, with a note that says how long it was.
 """
 
 from __future__ import annotations
@@ -23,9 +22,7 @@ import re
 
 ANSWER_CHARS = {"text": 120, "markdown": 300, "html": 300}  # an echoed answer per format; more is cut
 FEEDBACK_CHARS = 4000  # feedback that quotes student text; rubric feedback is a few sentences
-CUT_LEEWAY = 40  # the note costs about this much: cutting fewer characters would save nothing
 
-_CUT_NOTE = re.compile(r"… \(cut: .{1,40} is ([\d,]+) characters\)$")
 _TERMINAL_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _TERMINAL_UNSAFE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _MARKDOWN_INLINE = re.compile(r"([\\`*\[~|$])")  # code, emphasis, links and images, strike, tables, math
@@ -105,14 +102,3 @@ def md_message(text: object, *, one_line: bool = False) -> str:
     return "".join(md_code(piece) if index % 2 and not _MARKUP.search(piece)
                    else for_markdown(f"`{piece}`" if index % 2 else piece) for index, piece in enumerate(pieces))
 
-
-def cut(text: object, limit: int, what: str = "the answer") -> str:
-    """`text`, or its first `limit` characters and a note saying how long it was when it is much longer."""
-    text = str(text)
-    if len(text) <= limit + CUT_LEEWAY:
-        return text
-    earlier = _CUT_NOTE.search(text)  # cut once already (a stored Result): the note keeps the first length
-    length = earlier.group(1) if earlier else f"{len(text):,}"
-    head = text[:min(limit, earlier.start()) if earlier else limit]
-    space = head.rfind(" ", limit - CUT_LEEWAY // 2)  # end on a word when one ends near the limit
-    return f"{head[:space] if space > 0 else head}… (cut: {what} is {length} characters)"

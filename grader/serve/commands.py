@@ -283,7 +283,7 @@ def main_decisions(argv: Sequence[str]) -> int:
         sub.add_argument("--debug", action="store_true", help="show a traceback when something fails")
     args = parser.parse_args(list(argv))
     from grader.batch.overrides import MAX_OVERRIDE_BYTES
-    from grader.safe_files import read_regular_file
+    from grader.files.safe_files import read_regular_file
     from grader.serve.class_view import class_view
     from grader.serve.decisions_io import apply_import, describe_plan, plan_import, review_yaml
     from grader.serve.errors import ServiceError

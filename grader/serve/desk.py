@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.batch.summary import ClassSummary, summarise
-from grader.csv_cells import csv_text
+from grader.files.csv_cells import csv_text
 from grader.errors import UsageError
 from grader.export.canvas import assignment_column, canvas_rows
 from grader.export.gradescope_zip import zip_bytes

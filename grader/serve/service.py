@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from grader.errors import GraderError, SubmissionError
-from grader.blank import blank_submission
+from grader.authoring.blank import blank_submission
 from grader.grading import grade_submission
 from grader.reports import render_result
 from grader.results import Result, StudentInfo
@@ -41,7 +41,7 @@ from grader.serve.errors import ServiceError
 from grader.serve.ratelimit import Throttle
 from grader.serve.people import Person
 from grader.serve.storage import Storage, StudentRecord
-from grader.sheet import render_sheet
+from grader.authoring.sheet import render_sheet
 from grader.submission import BLANK_FILE_HINT, Submission, parse_submission
 
 log = logging.getLogger("grader.serve")

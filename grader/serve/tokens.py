@@ -19,10 +19,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.csv_cells import cell
+from grader.files.csv_cells import cell
 from grader.errors import UsageError, did_you_mean
-from grader.export.canvas_roster import read_csv_rows
-from grader.roster import RosterEntry, read_students
+from grader.files.canvas_roster import read_csv_rows
+from grader.files.roster import RosterEntry, read_students
 from grader.serve.people import STAFF_ROLES
 from grader.serve.service import token_hash
 from grader.serve.storage import Storage

@@ -10,7 +10,6 @@ import pytest
 
 from batch_support import read_tree
 from grader.batch import pipeline, runner
-from grader.batch.result_cache import ResultCache
 
 
 def shuffled_copy(source: Path, target: Path, seed: int) -> Path:
@@ -74,7 +73,7 @@ def test_a_crash_mid_run_leaves_the_old_output_untouched(class_folder, tmp_path,
     assert grade_batch(class_folder, out)[0] == 0
     before = read_tree(out)
     (class_folder / "correct.yaml").unlink()  # the new run would differ
-    monkeypatch.setattr(ResultCache, "reuse_reports", lambda *args: None)  # every report written again
+    monkeypatch.setattr(runner, "_link_previous", lambda *args: False)  # every report written again
     monkeypatch.setattr(runner, "write_report", crash_after(10, Crash("disk full")))
     with pytest.raises(Crash):
         grade_batch(class_folder, out, "--jobs", jobs)
@@ -86,7 +85,7 @@ def test_ctrl_c_leaves_the_old_output_untouched(class_folder, tmp_path, grade_ba
     out = tmp_path / "out"
     assert grade_batch(class_folder, out)[0] == 0
     before = read_tree(out)
-    monkeypatch.setattr(ResultCache, "reuse_reports", lambda *args: None)  # every report written again
+    monkeypatch.setattr(runner, "_link_previous", lambda *args: False)  # every report written again
     monkeypatch.setattr(runner, "write_report", crash_after(25, KeyboardInterrupt()))
     status, _, stderr = grade_batch(class_folder, out, "--jobs", "1")
     assert status == 130 and "interrupted" in stderr

@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # file_safety_s
 
 from batch_support import generated_submission, read_tree  # noqa: E402
 from file_safety_support import RUBRIC_PATH, TIMEOUT, environment, grade_command  # noqa: E402
-from grader.batch import lock as lock_module  # noqa: E402
-from grader.batch.staging import MARKER_TEXT, STAGING_MARKER  # noqa: E402
+from grader.files import out_folder as lock_module  # noqa: E402
+from grader.files.out_folder import MARKER_TEXT, STAGING_MARKER  # noqa: E402
 
 import yaml  # noqa: E402
 

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from batch_support import read_tree
-from grader.batch.manifest import MANIFEST_NAME
+from grader.files.out_folder import MANIFEST_NAME
 from grader.batch.overrides import answer_hash
 from grader.results import Result
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import io
-import json
 import random
-from pathlib import Path
 
 import pytest
 import yaml
@@ -74,27 +72,24 @@ def test_progress_stays_off_the_terminal_when_not_a_tty(monkeypatch):
     assert not Progress.for_terminal(10, quiet=False).enabled
 
 
-def test_the_spill_gives_back_every_blob_whatever_the_order_of_writes_and_reads(tmp_path):
+def test_the_spill_files_give_back_every_text_whatever_the_order_of_writes_and_reads(tmp_path):
     from grader.batch.collect import Spill, SpillReader
 
-    first, second = Spill(tmp_path, 101), Spill(tmp_path, 202)  # two workers
-    blobs = ["", "plain", "ünïcödé ✓ 😀", "x" * 70_000, "line\n"]
-    refs = first.add_all(blobs[:3]) + second.add_all(blobs[3:])
+    first, second = Spill(tmp_path), Spill(tmp_path)  # two processes (here: one, so the number is taken once)
+    assert first.number != second.number
+    texts = [text.encode("utf-8") for text in ["", "plain", "ünïcödé ✓ 😀", "x" * 70_000, "line\n"]]
+    refs = [(*spill.add(data), len(data)) for spill, data in zip([first, second] * 3, texts)]
     first.flush()
     second.flush()
     reader = SpillReader(tmp_path)
-    assert [reader.read(ref) for ref in reversed(refs)] == blobs[::-1]
-    later = first.add("written after a read")
+    assert [reader.read(ref) for ref in reversed(refs)] == texts[::-1]
+    later = (*first.add(b"written after a read"), 20)
     first.flush()
-    assert reader.read(later) == "written after a read" and reader.read(refs[2]) == blobs[2]
-    again = Spill(tmp_path, 101)  # a later process with the same id: a file of its own
-    fresh = SpillReader(tmp_path)
-    assert again.number != 101 and fresh.read(refs[1]) == "plain"  # the first one's file is intact
-    fresh.close()
-    for spill in (first, second, again):
-        spill.close()
+    assert reader.read(later) == b"written after a read" and reader.read(refs[2]) == texts[2]
+    first.close()
+    second.close()
     (tmp_path / "notes.txt").write_text("not a spill file")
-    reader.remove_files()
+    reader.remove()
     assert [path.name for path in tmp_path.iterdir()] == ["notes.txt"]
 
 
@@ -104,7 +99,7 @@ def test_the_gradebook_is_the_csv_every_export_writes(tmp_path):
     from batch_support import RUBRIC_PATH
     from grader.batch.gradebook import write_gradebook
     from grader.batch.records import StudentRow
-    from grader.csv_cells import csv_text
+    from grader.files.csv_cells import csv_text
     from grader.rubric import load_rubric
 
     rubric = load_rubric(RUBRIC_PATH)
@@ -119,47 +114,3 @@ def test_the_gradebook_is_the_csv_every_export_writes(tmp_path):
                         + [[row.id, row.name, row.email, row.total, rubric.rubric.max_score, *row.scores]
                            for row in rows])
     assert stream.getvalue() == expected
-
-
-# the manifest's names: each must stay inside OUT (a damaged manifest is refused, never followed)
-@pytest.mark.parametrize("name, safe", [
-    ("results.jsonl", True), ("reports/s1.html", True), ("a/b/c.md", True), ("...", True), ("a b/.x", True),
-    ("", False), ("/etc/passwd", False), ("../x", False), ("reports/../../x", False), ("reports/./s1.html", False),
-    ("./results.jsonl", False), ("reports//s1.html", False), ("reports/", False), ("..", False), (".", False),
-    ("reports\\s1.html", False), ("nul\x00.md", False),
-])
-def test_the_manifest_accepts_only_names_inside_the_folder(tmp_path, name, safe):
-    from grader.batch.manifest import MANIFEST_NAME, read_manifest
-    from grader.errors import UsageError
-
-    document = {"tool": "grade", "version": "1", "files": {name: "0" * 64}, "exports": {}}
-    (tmp_path / MANIFEST_NAME).write_text(json.dumps(document), encoding="utf-8")
-    if safe:
-        assert read_manifest(tmp_path).files == {name: "0" * 64}
-    else:
-        with pytest.raises(UsageError, match="damaged"):
-            read_manifest(tmp_path)
-
-
-def test_the_files_of_a_replaced_output_are_all_deleted_by_the_unlinking_threads(tmp_path: Path) -> None:
-    from grader.batch.staging import _unlink_all
-
-    paths = []
-    for number in range(1000):  # enough for several threads
-        path = tmp_path / f"s{number:04d}.html"
-        path.write_text("report", encoding="utf-8")
-        paths.append(str(path))
-    _unlink_all([*paths, str(tmp_path / "gone already.md")])  # one that is gone is fine
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_a_file_that_cannot_be_deleted_is_an_error_once_the_others_are_gone(tmp_path: Path) -> None:
-    from grader.batch.staging import _unlink_all
-
-    paths = [str(tmp_path / f"s{number:04d}.md") for number in range(600)]
-    for path in paths:
-        Path(path).write_text("report", encoding="utf-8")
-    (tmp_path / "a folder").mkdir()  # unlink refuses a folder
-    with pytest.raises(OSError):
-        _unlink_all([*paths[:300], str(tmp_path / "a folder"), *paths[300:]])
-    assert [path.name for path in tmp_path.iterdir()] == ["a folder"]

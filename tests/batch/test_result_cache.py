@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -10,12 +12,14 @@ import pytest
 import yaml
 from batch_support import REPO, RUBRIC_PATH, read_tree, write_class
 
+import grader.batch.overrides as overrides
 import grader.batch.pipeline as pipeline
 import grader.batch.runner as runner
 from grader.batch import BatchOptions, run_batch
-from grader.batch.manifest import Manifest, read_manifest
-from grader.batch.result_cache import CACHE_NAME, ResultCache, inputs_fingerprint
-from grader.errors import UsageError
+from grader.batch.result_cache import ResultCache, inputs_fingerprint
+from grader.errors import OverridesError, UsageError
+from grader.files.out_folder import CACHE_FILE as CACHE_NAME
+from grader.files.out_folder import Manifest, read_manifest
 from grader.rubric import load_rubric
 
 
@@ -197,43 +201,85 @@ def test_no_reports_then_reports_renders_every_report(tmp_path: Path, gradings: 
 
 
 
-def test_a_report_someone_edited_is_kept_and_never_replaced_unseen(tmp_path: Path, renders: list[str]) -> None:
+def test_a_report_someone_edited_is_never_replaced_or_deleted(tmp_path: Path) -> None:
     folder, out = write_class(tmp_path / "class"), tmp_path / "out"
     batch(folder, out)
     report = out / "reports" / "s2004.md"
     report.write_text(report.read_text(encoding="utf-8") + "\nSee me after class.\n", encoding="utf-8")
-    edited = report.read_bytes()
-    renders.clear()
+    before = read_tree(out)
 
-    batch(folder, out)  # s2004's result is the same: the report is carried over as it is, not rendered again
-    assert report.read_bytes() == edited and renders == []
-
-    changed = folder / "section-1" / "student-04.yaml"  # now the report would be rendered again: refused
-    changed.write_text(changed.read_text(encoding="utf-8").replace("Student 04", "Student Four"), encoding="utf-8")
     with pytest.raises(UsageError, match=r"reports/s2004\.md changed after `grade batch` wrote it"):
-        batch(folder, out)
-    assert report.read_bytes() == edited
+        batch(folder, out)  # s2004's result is the same, but the report is not the grader's any more
+
+    assert read_tree(out) == before
 
 
-def test_a_rerun_that_changes_nothing_settles_every_student_from_the_previous_out(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Same files, rubric and decisions: no student's result is read back, rebuilt or rendered; OUT is the same."""
+def test_a_rerun_that_changes_nothing_grades_and_renders_nothing_and_writes_the_same_out(
+        tmp_path: Path, gradings: list[str], renders: list[str]) -> None:
+    """Same files, rubric and decisions: the Results come from the cache, the reports are linked from the
+    previous OUT, and OUT is the same."""
     folder, out = write_class(tmp_path / "class"), tmp_path / "out"
     batch(folder, out)
     decisions = tmp_path / "decisions.yaml"
     decide_text_answers(out, decisions)
     batch(folder, out, RUBRIC_PATH, decisions)
     before = read_tree(out)
-    rebuilt = student_ids_passed_to(monkeypatch, "review_entries")
-    renders = student_ids_passed_to(monkeypatch, "render_result")
+    gradings.clear()
+    renders.clear()
 
     batch(folder, out, RUBRIC_PATH, decisions)
 
-    assert rebuilt == [] and renders == []
+    assert gradings == [] and renders == []
     assert read_tree(out) == before
 
 
-def test_a_review_yaml_a_ta_edited_settles_no_one_and_its_decision_is_applied(
+def test_review_yaml_as_the_grader_wrote_it_is_not_parsed_and_reads_as_parsing_would(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Decisions with odd comments and stale notes: the result cache's record of them is what the YAML parser
+    reads from review.yaml, so a rerun takes it instead of parsing the file while the file is unchanged."""
+    folder, out = write_class(tmp_path / "class"), tmp_path / "out"
+    batch(folder, out)
+    decisions = tmp_path / "decisions.yaml"
+    odd = ["Half: see the notes.", "ünïcödé ✓ \"quoted\" \\ back", "two\nlines\ttab", "nel\x85 ls\u2028 bom\ufeff",
+           "yes", "1e3", " padded ", "- a list?", "#", "x" * 3000]
+    document = yaml.safe_load(decisions.read_text(encoding="utf-8")) if decide_text_answers(out, decisions) else []
+    for number, entry in enumerate(document):
+        entry["comment"] = odd[number % len(odd)]
+        entry["score"] = [0, 0.25, 1 / 3, 0.5][number % 4]
+    decisions.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    batch(folder, out, RUBRIC_PATH, decisions)
+    for path in sorted((folder / "section-0").glob("*.yaml")):  # changed answers: their decisions go stale
+        path.write_text(path.read_text(encoding="utf-8").replace("h_{t-1}", "h_(t-1)"), encoding="utf-8")
+    batch(folder, out)
+    text = (out / "review.yaml").read_text(encoding="utf-8")
+    assert "  reviewed: true\n" in text and "  stale: true\n" in text and "  comment: " in text
+
+    rubric = load_rubric(RUBRIC_PATH)
+    recorded = ResultCache.load(out, inputs_fingerprint(rubric), read_manifest(out)).review
+    assert recorded is not None
+    parsed = overrides.load_overrides(out / "review.yaml", rubric)
+    calls: list[Path] = []
+    real = overrides.load_yaml_entries
+    monkeypatch.setattr(overrides, "load_yaml_entries", lambda path, *args, **options: calls.append(path) or
+                        real(path, *args, **options))
+    taken = overrides.load_overrides(out / "review.yaml", rubric, recorded)
+    assert calls == []
+    assert (taken.by_student, taken.stale_notes, taken.sha256) == (parsed.by_student, parsed.stale_notes,
+                                                                   parsed.sha256)
+    assert len(taken) > 10 and taken.stale_notes
+
+    decided = next(iter(next(iter(parsed.by_student.values()))))  # a question someone decided
+    shrunk = copy.copy(rubric)  # a rubric edited since: that question is gone; both readings say so alike
+    shrunk.questions = {qid: question for qid, question in rubric.questions.items() if qid != decided}
+    messages = []
+    for record in (None, recorded):
+        with pytest.raises(OverridesError) as refused:
+            overrides.load_overrides(out / "review.yaml", shrunk, record)
+        messages.append(str(refused.value))
+    assert messages[0] == messages[1] and f"`{decided}` is not a question" in messages[0]
+
+
+def test_a_review_yaml_a_ta_edited_is_parsed_and_its_decision_is_applied(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder, out, fresh = write_class(tmp_path / "class"), tmp_path / "out", tmp_path / "fresh"
     batch(folder, out)
@@ -242,11 +288,9 @@ def test_a_review_yaml_a_ta_edited_settles_no_one_and_its_decision_is_applied(
     review.write_text(text.replace("  score:\n", "  score: 0\n  comment: \"Seen.\"\n", 1), encoding="utf-8")
     decided = tmp_path / "decided.yaml"
     shutil.copyfile(review, decided)
-    rebuilt = student_ids_passed_to(monkeypatch, "review_entries")
 
     batch(folder, out)
 
-    assert len(rebuilt) == graded_files(out)  # its entries are not copied from the edited file
     assert '"comment":"Seen."' in (out / "results.jsonl").read_text(encoding="utf-8")
     batch(folder, fresh, RUBRIC_PATH, decided)
     assert {name: data for name, data in read_tree(out).items() if not name.startswith(".grade-")} == \
@@ -271,49 +315,30 @@ def test_a_review_yaml_edited_during_the_run_is_never_replaced_unseen(
     assert review.read_text(encoding="utf-8").endswith("# decided later\n")
 
 
-@pytest.mark.parametrize("exchange", [True, False])  # reports exchanged with their old versions (Linux), or not
-@pytest.mark.parametrize("failing", [1, 2, 3, 4, -2, -1])  # a rename while carrying the reports over fails
-def test_a_swap_that_fails_while_carrying_reports_puts_everything_back(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing: int, exchange: bool) -> None:
+def test_a_swap_that_fails_after_reports_were_linked_leaves_the_previous_out_as_it_was(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import grader.batch.staging as staging
 
-    if not exchange:
-        monkeypatch.setattr(staging, "_renameat2", False)  # as where the system cannot exchange two names
     folder, out = write_class(tmp_path / "class"), tmp_path / "out"
     batch(folder, out)
     (out / "reports" / "notes.txt").write_text("mine", encoding="utf-8")
-    changed = folder / "section-1" / "student-04.yaml"  # s2004's reports are rendered again, the others carried
+    changed = folder / "section-1" / "student-04.yaml"  # s2004's reports are rendered again, the others linked
     changed.write_text(changed.read_text(encoding="utf-8").replace("Student 04", "Student Four"), encoding="utf-8")
     (folder / "section-2" / "student-05.yaml").unlink()  # s2005's reports go
     before = read_tree(out)
-    renames: list[tuple[Path, Path]] = []
-    real = staging._rename
+    real_rename = os.rename
 
-    def counting(source: Path, target: Path, moved: list, **options: bool) -> bool:
-        renames.append((source, target))
-        return real(source, target, moved, **options)
-
-    monkeypatch.setattr(staging, "_rename", counting)
-    batch(folder, tmp_path / "dry-run")  # (a first OUT: no swap, no renames)
-    shutil.copytree(out, tmp_path / "copy", symlinks=True)
-    batch(folder, tmp_path / "copy")  # how many renames a swap like the one below makes
-    count = len(renames)
-    assert count >= (6 if exchange else 8)  # 2 reports rendered again, 2 gone, and the two folders
-    renames.clear()
-    stop = failing if failing > 0 else count + 1 + failing
-
-    def failing_rename(source: Path, target: Path, moved: list, **options: bool) -> bool:
-        renames.append((source, target))
-        if len(renames) == stop:
+    def rename(source, target):
+        if Path(target) == out and Path(source).name.startswith(".out.tmp-"):  # the new folder into place
             raise OSError(5, "Input/output error")
-        return real(source, target, moved, **options)
+        real_rename(source, target)
 
-    monkeypatch.setattr(staging, "_rename", failing_rename)
+    monkeypatch.setattr(staging.os, "rename", rename)
     with pytest.raises(OSError, match="Input/output error"):
         batch(folder, out)
     assert read_tree(out) == before
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["class", "copy", "dry-run", "out"]
-    monkeypatch.setattr(staging, "_rename", real)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["class", "out"]
+    monkeypatch.setattr(staging.os, "rename", real_rename)
     batch(folder, out)  # and the next run goes through
     assert "Student Four" in (out / "reports" / "s2004.md").read_text(encoding="utf-8")
     assert not (out / "reports" / "s2005.md").exists() and (out / "reports" / "notes.txt").read_text() == "mine"

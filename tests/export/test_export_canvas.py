@@ -8,7 +8,7 @@ from export_support import CORRECT, HYPERLINK, MAX_SCORE, WRONG, assert_inert, c
 from grader.cli import main
 from grader.errors import UsageError
 from grader.export.canvas import assignment_column, canvas_rows
-from grader.export.canvas_roster import read_roster
+from grader.files.canvas_roster import read_roster
 
 ROSTER = """\
 Student,ID,SIS User ID,SIS Login ID,Section,Homework 3 (12345),Current Score,Final Score

@@ -99,7 +99,7 @@ RUBRIC = """\
 def test_validate_warns_about_every_bracketless_argument_in_a_reference(tmp_path, capsys) -> None:
     from grader.cli import main
     from grader.rubric import load_rubric
-    from grader.selftest import self_test
+    from grader.authoring.selftest import self_test
 
     path = tmp_path / "bracketless.yaml"
     path.write_text(textwrap.dedent(RUBRIC), encoding="utf-8")

@@ -14,7 +14,7 @@ from course_support import submission, write_course
 from grader.cli import main
 from grader.errors import AnswerError, RubricError
 from grader.grading import grade_submission
-from grader.key import render_key
+from grader.authoring.key import render_key
 from grader.questions import AnswerKey, NumericQuestion
 from grader.rubric import load_rubric
 
@@ -263,7 +263,7 @@ def test_solver_vectors_are_checked_at_load(tmp_path, values, message):
 
 
 def test_validate_self_tests_a_vector_question(course):
-    from grader.selftest import self_test
+    from grader.authoring.selftest import self_test
 
     checks = {check.id: check for check in self_test(course)}
     assert all(check.failures == [] for check in checks.values()), {k: c.failures for k, c in checks.items()}
@@ -271,7 +271,7 @@ def test_validate_self_tests_a_vector_question(course):
 
 
 def test_the_blank_template_asks_for_a_vector(course):
-    from grader.blank import blank_submission
+    from grader.authoring.blank import blank_submission
 
     text = blank_submission(course)
     assert "q1:  # a vector of 2 numbers, like [0.5, -1] (2 pts)" in text

@@ -10,7 +10,7 @@ import textwrap
 import pytest
 
 from grader.questions import AnswerKey, TextQuestion
-from grader.selftest import self_test
+from grader.authoring.selftest import self_test
 
 SIGMOID = TextQuestion.model_validate({
     "id": "p2.c.why", "type": "text", "points": 1,

@@ -180,7 +180,7 @@ def test_the_sheet_page_shows_the_students_own_numbers(tmp_path, issue_tokens, m
     from fastapi.testclient import TestClient
 
     from grader.rubric import load_rubric
-    from grader.sheet import render_sheet
+    from grader.authoring.sheet import render_sheet
 
     rubric_path = REPO / "rubrics" / "hw-logreg.yaml"
     course = tmp_path / "course"

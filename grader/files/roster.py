@@ -1,7 +1,7 @@
 """A class roster: a plain CSV with `student_id,name,email`, or Canvas's gradebook export.
 
 Commands that act once per student (`grade sheet --roster`, `grade variants freeze`) read the
-roster here. A Canvas export is read by grader.export.canvas_roster (the one Canvas reader);
+roster here. A Canvas export is read by grader.files.canvas_roster (the one Canvas reader);
 its student id is the SIS User ID, else the SIS Login ID — what `grade export canvas` matches
 submissions by first.
 """
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.errors import UsageError
-from grader.export.canvas_roster import REQUIRED_COLUMNS, read_csv_rows, read_roster
+from grader.files.canvas_roster import REQUIRED_COLUMNS, read_csv_rows, read_roster
 
 PLAIN_COLUMNS = ("student_id", "name", "email")
 ROSTER_HINT = ("give a CSV whose first line is `student_id,name,email` (name and email may be empty), or "

@@ -19,12 +19,12 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from grader.csv_cells import csv_text
+from grader.files.csv_cells import csv_text
 from grader.errors import UsageError
-from grader.output import write_atomic
-from grader.roster import RosterEntry
+from grader.files.output import write_atomic
+from grader.files.roster import RosterEntry
 from grader.rubric import LoadedRubric
-from grader.sheet import SHEET_SUFFIXES, render_any_sheet
+from grader.authoring.sheet import SHEET_SUFFIXES, render_any_sheet
 from grader.submission import STUDENT_ID_PATTERN
 
 MANIFEST = ".grade-sheets.json"  # what this command wrote into DIR, so a later run may replace exactly that

@@ -11,7 +11,7 @@ from typing import Any
 from grader.questions import TextQuestion
 from grader.reports import render_template
 from grader.rubric import LoadedRubric
-from grader.sheet import shows_default_numbers
+from grader.authoring.sheet import shows_default_numbers
 from grader.variants import DEFAULT_NUMBERS_NOTICE
 
 DEFAULT_NUMBERS_BANNER = ("*** DEFAULT NUMBERS: no student has these. This assignment gives every student their own "

@@ -21,8 +21,8 @@ from typing import Any
 import yaml
 
 from grader.errors import RubricError, UsageError
-from grader.output import write_atomic
-from grader.roster import read_students
+from grader.files.output import write_atomic
+from grader.files.roster import read_students
 from grader.rubric import LoadedRubric, load_rubric
 from grader.variants import FrozenTable, load_frozen_table, plain_parameters
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from grader.errors import UsageError
-from grader.safe_files import shown
+from grader.files.safe_files import shown
 
 
 def write_atomic(path: str | Path, content: str | bytes, *, inputs: Iterable[str | Path] = ()) -> None:

@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from grader.csv_cells import cell, csv_text, neutralise, number_text
+from grader.files.csv_cells import cell, csv_text, neutralise, number_text
 
 
 @pytest.mark.parametrize("text, expected", [

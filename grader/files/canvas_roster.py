@@ -1,16 +1,13 @@
-"""Read a Canvas gradebook export (Grades > Export) as a roster, and match graded submissions to it."""
+"""Read a Canvas gradebook export (Grades > Export) as a roster."""
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from grader.errors import UsageError
-from grader.export.unmatched import Unmatched
-from grader.results import Result
-from grader.safe_files import require_regular_file
+from grader.files.safe_files import require_regular_file
 
 ROSTER_HINT = "export the gradebook from Canvas (Grades > Export > Export Entire Gradebook) and pass that file"
 REQUIRED_COLUMNS = ("Student", "ID", "Section")
@@ -83,39 +80,3 @@ def read_roster(path: str | Path) -> list[RosterStudent]:
             continue  # Canvas's "Manual Posting" row and blank lines identify nobody
         students.append(student)
     return students
-
-
-# Strongest first: a whole pass per rule, so a SIS id match is never taken by an email match before it.
-MATCH_RULES: tuple[tuple[str, Callable[[Result, RosterStudent], bool]], ...] = (
-    ("SIS User ID", lambda result, student: bool(student.sis_user_id) and result.student.id == student.sis_user_id),
-    ("SIS Login ID", lambda result, student: bool(student.sis_login_id)
-        and result.student.id.casefold() == student.sis_login_id.casefold()),
-    ("email", lambda result, student: bool(result.student.email)
-        and result.student.email.strip().casefold() in student.emails()),
-)
-
-
-def match_roster(results: list[Result], roster: list[RosterStudent]) -> tuple[dict[int, Result], list[Unmatched]]:
-    """Roster index -> the submission matched to it, and the submissions that match no roster student."""
-    matched: dict[int, Result] = {}
-    taken_by: dict[int, str] = {}
-    clashes: dict[str, str] = {}
-    waiting = list(results)
-    for rule, matches in MATCH_RULES:
-        still_waiting = []
-        for result in waiting:
-            index = next((i for i, student in enumerate(roster) if matches(result, student)), None)
-            if index is None:
-                still_waiting.append(result)
-            elif index in matched:
-                clashes[result.student.id] = (f"its {rule} matches the roster student already given "
-                                              f"{taken_by[index]}'s grade")
-            else:
-                matched[index] = result
-                taken_by[index] = result.student.id
-        waiting = still_waiting
-    placed = set(taken_by.values())
-    unmatched = [Unmatched(result, clashes.get(result.student.id,
-                           "no roster student has this SIS User ID, SIS Login ID or email"))
-                 for result in results if result.student.id not in placed]
-    return matched, unmatched
