@@ -17,6 +17,7 @@ import os
 import signal
 import stat
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,7 +76,7 @@ def init_worker(setup: WorkerSetup, *, subprocess: bool = True) -> None:
     global _rubric, _setup, _titles, _spill
     if subprocess:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's handler is for the parent (pool.terminate)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's handler (pipeline) is for the parent alone
     _setup = setup
     _spill = Spill(Path(setup.scratch))
     _rubric = load_rubric(setup.rubric_path)
@@ -245,5 +246,13 @@ def grade_files(files: list[tuple[Path, str]], setup: WorkerSetup, jobs: int) ->
         return
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    with context.Pool(min(jobs, len(chunks)), initializer=init_worker, initargs=(setup,)) as pool:
-        yield from pool.imap_unordered(grade_chunk, chunks)
+    # Not multiprocessing.Pool: its terminate() kills workers mid-write of a result, and a worker killed while
+    # holding the result pipe's lock left the parent waiting forever (a crash or Ctrl-C during a run hung).
+    # This pool, when the run stops early, cancels the chunks not started and waits for the running ones.
+    pool = ProcessPoolExecutor(min(jobs, len(chunks)), mp_context=context, initializer=init_worker,
+                               initargs=(setup,))
+    try:
+        for done in as_completed([pool.submit(grade_chunk, chunk) for chunk in chunks]):
+            yield done.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
