@@ -40,6 +40,8 @@ def course(tmp_path_factory) -> Path:
     assert made.returncode == 0, made.stderr
     assert made.stdout.startswith(f"New assignment `{ASSIGNMENT}` in course:\n")
     assert "grade validate rubrics/hw-fit.yaml" in made.stdout
+    # the solver's tests need pytest, which a plain `pip install homework-grader` does not bring
+    assert made.stdout.index("pip install pytest") < made.stdout.index("python -m pytest tests")
     return home / "course"
 
 

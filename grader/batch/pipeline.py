@@ -38,6 +38,7 @@ from grader.files.out_folder import (CACHE_FILE, REVIEW_FILE, Manifest, check_re
                                      output_lock, sha256_file)
 from grader.files.safe_files import Found, shown
 from grader.reports import environment, render_template
+from grader.results import StudentInfo
 from grader.rubric import LoadedRubric, load_rubric
 
 REPORTS_FOLDER = "reports"
@@ -56,6 +57,7 @@ class BatchOptions:
     reports: bool = True
     quiet: bool = False
     recorded: dict[str, str] | None = None  # file name -> recorded Result JSON, kept instead of grading (grade collect)
+    known_students: dict[str, StudentInfo] | None = None  # id -> the course's record of the student (grade collect)
     discard_decisions: bool = False  # drop the decisions in OUT/review.yaml instead of applying them
 
 
@@ -138,7 +140,7 @@ def _worker_setup(options: BatchOptions, staging: Path, overrides: Overrides | N
     return WorkerSetup(rubric_path=str(options.rubric), overrides=overrides,
                        reports_folder=str(reports) if options.reports else None, recorded=options.recorded,
                        cache=cache, previous_reports=str(previous_reports) if linkable else None,
-                       report_digests=digests, scratch=str(staging))
+                       report_digests=digests, scratch=str(staging), known_students=options.known_students)
 
 
 def _grade(options: BatchOptions, staging: Staging, rubric: LoadedRubric, found: Found,

@@ -30,7 +30,7 @@ from grader.errors import GraderError, SubmissionError
 from grader.files.safe_files import Found, find_yaml_files, read_open_file, shown
 from grader.grading import check_assignment, grade_submission
 from grader.reports import render_result
-from grader.results import Result
+from grader.results import Result, StudentInfo
 from grader.rubric import LoadedRubric, load_rubric
 from grader.safe_yaml import MAX_BYTES, load_yaml_bytes
 from grader.submission import load_submission, parse_submission
@@ -52,6 +52,7 @@ class WorkerSetup:
     previous_reports: str | None = None  # the previous OUT's reports folder, when it has one of its own
     report_digests: Mapping[str, str] = field(default_factory=dict)  # its reports: name -> sha256 (manifest)
     scratch: str = ""  # the folder of the spill files (the staging folder)
+    known_students: Mapping[str, StudentInfo] | None = None  # the course's name and email win over the file's
 
 
 def discover(folder: Path, skip: Path | None = None) -> Found:
@@ -132,6 +133,11 @@ def grade_one(path: str, name: str) -> tuple[Graded | Problem, Result | None, bo
 def _graded(name: str, provisional: Result, provisional_json: str | None, key: str | None) -> tuple[Graded, Result]:
     """The record of a graded file (the TA's decisions applied, the review entries), and the final Result."""
     assert _rubric is not None and _setup is not None and _spill is not None
+    known = _setup.known_students.get(provisional.student.id) if _setup.known_students else None
+    if known is not None:
+        student = as_known(provisional.student, known)
+        if student != provisional.student:
+            provisional, provisional_json = provisional.model_copy(update={"student": student}), None
     overrides = _setup.overrides
     student_id = provisional.student.id
     decisions = overrides.by_student.get(student_id) if overrides is not None else None
@@ -150,6 +156,12 @@ def _graded(name: str, provisional: Result, provisional_json: str | None, key: s
                     decided=len(decisions or {}) - len(stale_decisions), stale=tuple(sorted(stale)),
                     cache_key=key, final_digest=final_digest)
     return record, result
+
+
+def as_known(student: StudentInfo, known: StudentInfo) -> StudentInfo:
+    """The student as the course knows them: the roster's name and email where it has them (a service student is
+    signed in as that id, so the roster's record is theirs; LMS exports match by that email), else the file's."""
+    return student.model_copy(update={"name": known.name or student.name, "email": known.email or student.email})
 
 
 def _write_reports(result: Result, unchanged: bool) -> tuple[tuple[str, str], ...]:

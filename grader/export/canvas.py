@@ -26,6 +26,7 @@ IMPORT_STEPS = """\
 Import into Canvas:
   1. (optional) Grades > Export > Export Entire Gradebook, and pass that file as --roster: rows then
      carry Canvas's own ids and sections, and students are matched by SIS User ID, SIS Login ID, email.
+     (The plain student_id,name,email roster works too: every student gets a row, matched by id or email.)
   2. Grades > Import, choose the CSV, Upload Data.
   3. Canvas previews the changes: check the assignment and the students it lists, then Upload Scores.
   4. Submissions that matched nobody on the roster are in unmatched.csv beside the CSV.

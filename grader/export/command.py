@@ -37,8 +37,9 @@ def _add_canvas(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--assignment", required=True, metavar="TITLE", help="the assignment's title in Canvas")
     parser.add_argument("--assignment-id", metavar="ID", help="its Canvas id (the number in its URL), so the "
                         "importer updates it instead of creating a new assignment")
-    parser.add_argument("--roster", metavar="FILE", help="Canvas's own gradebook export: rows carry its ids and "
-                        "sections, students are matched by SIS User ID, SIS Login ID, then email")
+    parser.add_argument("--roster", metavar="FILE", help="Canvas's own gradebook export (rows carry its ids and "
+                        "sections), or the plain student_id,name,email roster; students are matched by SIS User ID "
+                        "(the roster's student_id), SIS Login ID, then email")
     parser.add_argument("--points-possible", action="store_true", help="add the Points Possible row")
     parser.add_argument("--missing-as-zero", action="store_true",
                         help="roster students with no submission get 0 (default: an empty cell, grade unchanged)")
@@ -69,11 +70,11 @@ def _add_gradescope_zip(parser: argparse.ArgumentParser) -> None:
 
 def _run_canvas(args: argparse.Namespace) -> int:
     from grader.export.canvas import assignment_column, canvas_rows
-    from grader.files.canvas_roster import read_roster
     from grader.export.results_io import read_results
+    from grader.files.roster import read_canvas_roster
 
     column = assignment_column(args.assignment, args.assignment_id)
-    roster = read_roster(args.roster) if args.roster else None
+    roster = read_canvas_roster(args.roster) if args.roster else None
     results = read_results(args.out)
     export = canvas_rows(results, column=column, roster=roster, points_possible=args.points_possible,
                          missing_as_zero=args.missing_as_zero)

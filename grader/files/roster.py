@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.errors import UsageError
-from grader.files.canvas_roster import REQUIRED_COLUMNS, read_csv_rows, read_roster
+from grader.files.canvas_roster import REQUIRED_COLUMNS, RosterStudent, read_csv_rows, read_roster
 
 PLAIN_COLUMNS = ("student_id", "name", "email")
 ROSTER_HINT = ("give a CSV whose first line is `student_id,name,email` (name and email may be empty), or "
@@ -35,12 +35,10 @@ def read_students(path: str | Path) -> list[RosterEntry]:
     header = [title.strip().casefold() for title in rows[0]]
     if "student_id" in header:
         entries = _plain(rows, header, name)
-    elif all(column.casefold() in header for column in REQUIRED_COLUMNS):
+    else:
+        _require_canvas_columns(header, name)
         entries = [(0, RosterEntry(student.sis_user_id or student.sis_login_id, student.name, student.email))
                    for student in read_roster(path) if student.sis_user_id or student.sis_login_id]
-    else:
-        raise UsageError("the roster has neither a `student_id` column nor Canvas's Student, ID and Section "
-                         "columns", path=name, where="line 1", hint=ROSTER_HINT)
     seen: dict[str, int] = {}
     for line, entry in entries:
         if entry.id in seen:
@@ -51,6 +49,24 @@ def read_students(path: str | Path) -> list[RosterEntry]:
     if not entries:
         raise UsageError("the roster lists no students", path=name, hint=ROSTER_HINT)
     return [entry for _, entry in entries]
+
+
+def read_canvas_roster(path: str | Path) -> list[RosterStudent]:
+    """A roster for `grade export canvas`: Canvas's gradebook export as it is (its ids and sections), or a plain
+    roster's students with their id as the SIS User ID (what Canvas's importer finds a student by without its
+    own id), matched to submissions by that id or their email."""
+    header = [title.strip().casefold() for title in read_csv_rows(path, ROSTER_HINT)[0]]
+    if "student_id" not in header:
+        _require_canvas_columns(header, str(path))
+        return read_roster(path)
+    return [RosterStudent(name=entry.name, canvas_id="", sis_user_id=entry.id, sis_login_id="", section="",
+                          email=entry.email) for entry in read_students(path)]
+
+
+def _require_canvas_columns(header: list[str], name: str) -> None:
+    if not all(column.casefold() in header for column in REQUIRED_COLUMNS):
+        raise UsageError("the roster has neither a `student_id` column nor Canvas's Student, ID and Section "
+                         "columns", path=name, where="line 1", hint=ROSTER_HINT)
 
 
 def _plain(rows: list[list[str]], header: list[str], name: str) -> list[tuple[int, RosterEntry]]:

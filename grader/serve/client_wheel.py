@@ -15,11 +15,13 @@ import base64
 import hashlib
 import importlib.metadata
 import logging
+import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import grader
@@ -55,15 +57,23 @@ def source_checkout() -> Path | None:
         return None
 
 
-def build_client_wheel(folder: Path) -> Path:
-    """The wheel of the running version, written into `folder` (see the module docstring for how)."""
+def build_client_wheel(folder: Path, started: Callable[[subprocess.Popen[str]], None] | None = None) -> Path:
+    """The wheel of the running version, written into `folder` (see the module docstring for how); `started` is
+    handed the build's process (so a server that stops can stop it)."""
     root = source_checkout()
     if root is not None:
-        built = subprocess.run([sys.executable, "-m", "pip", "wheel", str(root), "--no-deps", "--no-index",
-                                "--no-build-isolation", "--quiet", "-w", str(folder)],
-                               capture_output=True, text=True, timeout=BUILD_TIMEOUT)
-        if built.returncode != 0:
-            raise UsageError(f"building the client wheel failed: {built.stderr.strip()[-400:]}", path=str(root),
+        with subprocess.Popen([sys.executable, "-m", "pip", "wheel", str(root), "--no-deps", "--no-index",
+                               "--no-build-isolation", "--quiet", "-w", str(folder)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as build:
+            if started is not None:
+                started(build)
+            try:
+                _, errors = build.communicate(timeout=BUILD_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                build.kill()
+                raise
+        if build.returncode != 0:
+            raise UsageError(f"building the client wheel failed: {errors.strip()[-400:]}", path=str(root),
                              hint="install the build backend (pip install hatchling), or pass --client-wheel FILE")
         return folder / WHEEL_NAME
     return repack_installed(folder)
@@ -103,10 +113,32 @@ class ClientWheel:
         self._data: bytes | None = None
         self._failed: str | None = None
         self._lock = threading.Lock()
+        self._build: subprocess.Popen[str] | None = None
+        self._closed = False
 
     def prepare(self) -> None:
         """Build the wheel now (in a thread at start), so the first student does not wait for it."""
         self.data()
+
+    def close(self) -> None:
+        """The server stops: stop a build under way, so its scratch folder is removed (by the building thread)."""
+        self._closed = True
+        build = self._build
+        if build is not None and build.poll() is None:
+            _interrupt(build)
+
+    def _started(self, build: subprocess.Popen[str]) -> None:
+        self._build = build
+        if self._closed:
+            _interrupt(build)
+
+
+def _interrupt(build: subprocess.Popen[str]) -> None:
+    """Stop pip as Ctrl-C would (it then removes its own temporary folders); where there is no SIGINT, end it."""
+    if sys.platform == "win32":
+        build.terminate()
+    else:
+        build.send_signal(signal.SIGINT)
 
     def data(self) -> bytes | None:
         """The wheel, or None when it cannot be offered (the reason is logged once)."""
@@ -117,7 +149,7 @@ class ClientWheel:
                         self._data = self.given.read_bytes()
                     else:
                         with tempfile.TemporaryDirectory(prefix="grade-client-") as scratch:
-                            self._data = build_client_wheel(Path(scratch)).read_bytes()
+                            self._data = build_client_wheel(Path(scratch), self._started).read_bytes()
                 except (UsageError, OSError, subprocess.SubprocessError) as exc:
                     self._failed = str(exc)
                     log.warning("the client wheel cannot be offered: %s", self._failed.splitlines()[0])

@@ -4,7 +4,8 @@ The chosen attempt of each student (best or last of those that count under the s
 as they are now, extensions included) is written,
 verbatim as stored, into a private scratch folder named by student id, and `grade batch`'s own
 pipeline (`run_batch`) grades it into OUT — so reports, the summary, review.yaml and every
-`grade export` work unchanged. Grading again uses the current rubric (a key fixed after the due
+`grade export` work unchanged. Each Result carries the roster's name and email (the course's record of
+the signed-in student), whatever the file says, so an export matched by email finds every student. Grading again uses the current rubric (a key fixed after the due
 date applies to everyone); the students whose score differs from what they were shown are listed.
 With `--as-recorded` the pipeline is handed the recorded Results instead of grading. The students
 whose attempts count now though they were late when made (an extension granted afterwards) are
@@ -22,7 +23,7 @@ from grader.batch.pipeline import BatchOptions, BatchOutcome, describe_outcome, 
 from grader.errors import GraderError, UsageError
 from grader.export.results_io import read_results
 from grader.grading import check_assignment, grade_submission
-from grader.results import Result, format_points
+from grader.results import Result, StudentInfo, format_points
 from grader.rubric import LoadedRubric
 from grader.safe_yaml import load_yaml_bytes
 from grader.serve import policy
@@ -92,8 +93,10 @@ def collect(course: Course, storage: Storage, assignment_id: str, out: Path, *, 
             (folder / names[student_id]).write_bytes(stored.body)
         recorded = ({names[student_id]: stored.result for student_id, stored in chosen.items()}
                     if as_recorded else None)
+        known = {record.id: StudentInfo(id=record.id, name=record.name or None, email=record.email or None)
+                 for record in storage.students() if record.id in chosen}
         batch = run_batch(BatchOptions(folder=folder, rubric=rubric.path, out=out, jobs=1, quiet=quiet,
-                                       recorded=recorded, overrides=overrides))
+                                       recorded=recorded, overrides=overrides, known_students=known))
     now_results = {result.student.id: result for result in read_results(out)}
     changes = [_change(stored, now_results.get(student_id), rubric, as_recorded)
                for student_id, stored in sorted(chosen.items())

@@ -124,12 +124,17 @@ def main_serve(argv: Sequence[str]) -> int:
     app = create_app(args.course, args.db, settings=settings)
     service = app.state.service
     listening = _listening_socket(args.host, args.port)
-    threading.Thread(target=service.client_wheel.prepare, name="client-wheel", daemon=True).start()
+    builder = threading.Thread(target=service.client_wheel.prepare, name="client-wheel", daemon=True)
+    builder.start()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     count = len(service.course.assignments)
     print(f"grade serve: {service.course.title} ({count} assignment{'' if count == 1 else 's'}), "
           f"database {service.storage.display_url}, on http://{args.host}:{args.port}/", file=sys.stderr)
-    uvicorn.Server(uvicorn_config(app, args.host, args.port, limits)).run(sockets=[listening])
+    try:
+        uvicorn.Server(uvicorn_config(app, args.host, args.port, limits)).run(sockets=[listening])
+    finally:
+        service.client_wheel.close()  # a wheel still being built is stopped and its scratch folder removed
+        builder.join(timeout=10)
     return 0
 
 

@@ -156,3 +156,25 @@ def test_files_batch_could_not_grade_are_mentioned(graded, out_dir, capsys):
     (folder / "problems.jsonl").write_text('{"file": "bad.yaml", "message": "the key `q1` is given twice"}\n')
     run_canvas(folder)
     assert "note: 1 file(s) could not be graded" in capsys.readouterr().err
+
+
+def test_the_plain_roster_gives_every_student_a_row_matched_by_id_or_email(graded, out_dir, tmp_path, capsys):
+    roster = tmp_path / "students.csv"
+    roster.write_text("student_id,name,email\ns1,Ada Lovelace,ada@example.edu\ns2,Charles Babbage,cb@example.edu\n"
+                      "s3,Grace Hopper,\n", encoding="utf-8")
+    folder = out_dir([graded("s1", CORRECT), graded("c-babbage", WRONG, email="CB@example.edu"),
+                      graded("s8", WRONG)])
+    read = check_canvas_import(run_canvas(folder, "--roster", str(roster), "--missing-as-zero"))
+    assert [(s["Student"], s["ID"], s["SIS User ID"], s["Homework 3"]) for s in read["students"]] == [
+        ("Ada Lovelace", "", "s1", "6"), ("Charles Babbage", "", "s2", "1"), ("Grace Hopper", "", "s3", "0")]
+    unmatched = read_csv(folder / "unmatched.csv")
+    assert [row[0] for row in unmatched[1:]] == ["s8"]
+
+
+def test_a_roster_neither_plain_nor_canvas_is_refused_naming_both(graded, out_dir, tmp_path, capsys):
+    roster = tmp_path / "students.csv"
+    roster.write_text("Name,Email\nAda,ada@x\n", encoding="utf-8")
+    assert main(["export", "canvas", str(out_dir([graded("s1", CORRECT)])), "--assignment", "Homework 3",
+                 "--roster", str(roster)]) == 2
+    err = capsys.readouterr().err
+    assert "neither a `student_id` column nor Canvas's Student, ID and Section columns" in err

@@ -135,3 +135,19 @@ def test_the_readmes_curl_example_works_against_a_live_server(course_dir, tmp_pa
             if "attempts" in command and "-X GET" not in command and ("--data-binary" in command or "-F" in command):
                 assert '"score":14.5' in run.stdout.replace(" ", "")
     assert ASSIGNMENT in readme_curl_example()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the scratch folder is checked after a POSIX signal")
+def test_a_server_stopped_while_it_builds_the_client_leaves_no_scratch_folder(course_dir, tmp_path, monkeypatch):
+    import time
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))  # where the server (and the pip it starts) make their folders
+    with serve_process(course_dir) as (_base, process):
+        deadline = time.monotonic() + 20
+        while not any(scratch.glob("grade-client-*")) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert any(scratch.glob("grade-client-*")), "the wheel's build should be under way"
+    assert process.returncode == 0
+    assert sorted(path.name for path in scratch.iterdir()) == []

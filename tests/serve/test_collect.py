@@ -110,3 +110,19 @@ def test_a_stored_attempt_gets_a_file_name_no_student_id_can_steer(student_id, n
     from grader.serve.collect import _file_name
 
     assert _file_name(3, student_id) == name
+
+
+def test_collected_results_carry_the_roster_email_a_moodle_export_matches_by(course_dir, tokens, make_app, tmp_path,
+                                                                            capsys):
+    from fastapi.testclient import TestClient
+
+    no_email = CORRECT.replace(b', email: "ada@example.edu"', b"")
+    assert b"email" not in no_email.split(b"answers:")[0]
+    with TestClient(make_app(course_dir)) as client:
+        assert client.post(ATTEMPTS, headers={"Authorization": f"Bearer {tokens['s1001']}"},
+                           content=no_email).status_code == 201
+    out = tmp_path / "graded"
+    assert main(["collect", str(course_dir), "--assignment", ASSIGNMENT, "--out", str(out), "--quiet"]) == 0
+    assert results(out)["s1001"]["student"] == {"id": "s1001", "name": "Ada Lovelace", "email": "ada@example.edu"}
+    assert main(["export", "moodle", str(out), "--item", "Homework 1", "--id-field", "email"]) == 0
+    assert "ada@example.edu" in (out / "moodle.csv").read_text(encoding="utf-8-sig")
