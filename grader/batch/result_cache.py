@@ -23,6 +23,7 @@ cache, so OUT is byte-identical either way.
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 import os
 import sys
@@ -43,7 +44,8 @@ RESULTS_NAME = "results.jsonl"
 FORMAT = 6  # bumped when an entry's layout changes
 HEADER_KIND = "grade batch results cache"
 SOURCE_SUFFIXES = frozenset({".py", ".j2", ".json", ".yaml", ".yml", ".txt", ".md", ".css", ".js"})
-LIBRARIES = ("numpy", "pydantic", "pydantic_core", "yaml", "jinja2", "markdown")  # their output is in OUT
+# Their output is in OUT; by distribution, so a library loaded only when needed (mpmath) counts too.
+LIBRARIES = ("numpy", "pydantic", "pydantic-core", "PyYAML", "Jinja2", "Markdown", "mpmath")
 
 
 class Cached(NamedTuple):
@@ -72,8 +74,7 @@ def inputs_fingerprint(rubric: LoadedRubric) -> str:
     """sha256 of everything but the submission that grading depends on (see the module doc)."""
     digest = hashlib.sha256(f"{HEADER_KIND} {FORMAT} grade {grader.__version__} python {sys.version}\n".encode())
     for library in LIBRARIES:
-        module = sys.modules.get(library)
-        digest.update(f"{library} {getattr(module, '__version__', None)}\n".encode())
+        digest.update(f"{library} {_version(library)}\n".encode())
     _hash_tree(digest, "grader", Path(grader.__file__).resolve().parent)
     _hash_file(digest, "rubric", rubric.path)
     spec = rubric.rubric
@@ -84,6 +85,13 @@ def inputs_fingerprint(rubric: LoadedRubric) -> str:
     if spec.variants is not None and spec.variants.frozen:
         _hash_file(digest, "frozen", rubric.path.parent / spec.variants.frozen)
     return digest.hexdigest()
+
+
+def _version(distribution: str) -> str | None:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return None
 
 
 def _hash_file(digest: Any, label: str, path: Path) -> None:

@@ -132,14 +132,6 @@ class ClientWheel:
         if self._closed:
             _interrupt(build)
 
-
-def _interrupt(build: subprocess.Popen[str]) -> None:
-    """Stop pip as Ctrl-C would (it then removes its own temporary folders); where there is no SIGINT, end it."""
-    if sys.platform == "win32":
-        build.terminate()
-    else:
-        build.send_signal(signal.SIGINT)
-
     def data(self) -> bytes | None:
         """The wheel, or None when it cannot be offered (the reason is logged once)."""
         with self._lock:
@@ -154,3 +146,11 @@ def _interrupt(build: subprocess.Popen[str]) -> None:
                     self._failed = str(exc)
                     log.warning("the client wheel cannot be offered: %s", self._failed.splitlines()[0])
             return self._data
+
+
+def _interrupt(build: subprocess.Popen[str]) -> None:
+    """Stop pip as Ctrl-C would (it then removes its own temporary folders); where there is no SIGINT, end it."""
+    if sys.platform == "win32":
+        build.terminate()
+    else:
+        build.send_signal(signal.SIGINT)

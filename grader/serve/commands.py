@@ -14,6 +14,7 @@ import errno
 import getpass
 import importlib.util
 import logging
+import signal
 import socket
 import sys
 import threading
@@ -130,12 +131,19 @@ def main_serve(argv: Sequence[str]) -> int:
     count = len(service.course.assignments)
     print(f"grade serve: {service.course.title} ({count} assignment{'' if count == 1 else 's'}), "
           f"database {service.storage.display_url}, on http://{args.host}:{args.port}/", file=sys.stderr)
+    # uvicorn stops gracefully on SIGTERM, then raises it again with the handler found before it ran: this one,
+    # so that the cleanup below runs and the exit status says the server stopped as asked.
+    signal.signal(signal.SIGTERM, _stop)
     try:
         uvicorn.Server(uvicorn_config(app, args.host, args.port, limits)).run(sockets=[listening])
     finally:
         service.client_wheel.close()  # a wheel still being built is stopped and its scratch folder removed
         builder.join(timeout=10)
     return 0
+
+
+def _stop(_signal: int, _frame: object) -> None:
+    raise SystemExit(0)
 
 
 def main_tokens(argv: Sequence[str]) -> int:

@@ -36,15 +36,16 @@ PLAN_STATES = ("new", "changed", "unchanged", "stale", "kept")  # what an entry 
 def review_yaml(view: ClassView) -> str:
     """The assignment's review.yaml: every counted answer to review, decided or whose decision went stale."""
     rubric = view.rubric
-    by_question: list[list[str]] = [[] for _ in rubric.questions]
+    by_question: list[list[tuple[bytes, None]]] = [[] for _ in rubric.questions]
     for standing in view.counted:
         notes = {question: StaleNote(previous_score=decision.score, previous_comment=decision.comment)
                  for question, decision in standing.stale.items()}
-        for index, text in review_entries(standing.provisional, standing.result, rubric, notes):  # type: ignore[arg-type]
-            by_question[index].append(text)
-    chunks: list[str] = []
-    write_review(chunks.append, rubric, enumerate(by_question), sum(map(len, by_question)), chunks.extend)
-    return "".join(chunks)
+        for index, text, _read_back in review_entries(standing.provisional, standing.result,  # type: ignore[arg-type]
+                                                      rubric, notes):
+            by_question[index].append((text.encode("utf-8"), None))  # (the entry, nothing for a result cache)
+    chunks: list[bytes] = []
+    write_review(chunks.append, rubric, by_question, lambda entry: entry)
+    return b"".join(chunks).decode("utf-8")
 
 
 @dataclass(frozen=True)

@@ -342,3 +342,15 @@ def test_a_swap_that_fails_after_reports_were_linked_leaves_the_previous_out_as_
     batch(folder, out)  # and the next run goes through
     assert "Student Four" in (out / "reports" / "s2004.md").read_text(encoding="utf-8")
     assert not (out / "reports" / "s2005.md").exists() and (out / "reports" / "notes.txt").read_text() == "mine"
+
+
+@pytest.mark.parametrize("library", ["mpmath", "numpy", "pydantic-core"])
+def test_another_version_of_a_library_grading_uses_is_another_fingerprint(monkeypatch, library):
+    """mpmath is loaded only when a point needs a second look, so its version is read from its distribution."""
+    import importlib.metadata
+
+    rubric = load_rubric(RUBRIC_PATH)
+    before = inputs_fingerprint(rubric)
+    real = importlib.metadata.version
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: "0.0.1" if name == library else real(name))
+    assert inputs_fingerprint(rubric) != before

@@ -85,23 +85,26 @@ def test_a_fresh_venv_installs_the_client_from_the_service_and_submits(course_di
     assert main(["tokens", str(course_dir), "--roster", str(write_roster(tmp_path / "roster.csv")),
                  "-o", str(tmp_path / "tokens.csv")]) == 0
     token = read_tokens(tmp_path / "tokens.csv")["s1002"]
+    # A student's machine: no GRADE_ settings, no PYTHONPATH leading to a checkout.
+    environment = {key: value for key, value in os.environ.items()
+                   if not key.startswith("GRADE_") and key != "PYTHONPATH"}
     venv = tmp_path / "student-venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
     python = venv / "bin" / "python"
     own_site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-                              capture_output=True, text=True, check=True).stdout.strip()
+                              capture_output=True, text=True, check=True, env=environment).stdout.strip()
     with serve_process(course_dir, extra=["--client-wheel", str(client_wheel)]) as (base, _process):
         install = subprocess.run([str(python), "-m", "pip", "install", "--no-index", "--no-deps", "--quiet",
-                                  f"{base}/client/{WHEEL_NAME}"], capture_output=True, text=True, timeout=300)
+                                  f"{base}/client/{WHEEL_NAME}"], capture_output=True, text=True, timeout=300,
+                                 env=environment)
         assert install.returncode == 0, install.stderr
         # The base dependencies (numpy, pydantic, ...) would come from PyPI on a student's machine; offline, the
         # fresh venv borrows this one's site-packages for them, after its own (whose `grader` is the wheel's).
         Path(own_site, "zz-borrowed-dependencies.pth").write_text("\n".join(site.getsitepackages()) + "\n")
         located = subprocess.run([str(python), "-c", "import grader; print(grader.__file__)"], capture_output=True,
-                                 text=True, check=True, cwd=tmp_path).stdout.strip()
+                                 text=True, check=True, cwd=tmp_path, env=environment).stdout.strip()
         assert located.startswith(own_site), located  # the wheel's grader, not this checkout's
         shutil.copy(SUBMISSIONS / "typical-mistakes.yaml", tmp_path / "submit.yaml")
-        environment = {key: value for key, value in os.environ.items() if not key.startswith("GRADE_")}
         checked = subprocess.run([str(venv / "bin" / "grade"), "submit.yaml", "--server", base, "--token", token],
                                  capture_output=True, text=True, timeout=120, cwd=tmp_path,
                                  env={**environment, "HOME": str(tmp_path)})
