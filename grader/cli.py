@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from grader import __version__
-from grader.errors import GraderError
+from grader.errors import GraderError, RunStopped
 from grader.reports import REPORT_FORMATS
 
 if TYPE_CHECKING:
@@ -311,7 +311,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from grader.reports.escaping import for_terminal  # a message may quote a student's text
 
         print(f"error: {for_terminal(exc)}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return EXIT_FAILED if isinstance(exc, RunStopped) else EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -47,6 +47,11 @@ class UsageError(GraderError):
     """A command line that cannot be carried out."""
 
 
+class RunStopped(GraderError):
+    """A run that could not finish for a reason outside every file (a grading process was killed): exit status 1,
+    with nothing half-written."""
+
+
 class AnswerError(Exception):
     """One student answer cannot be read; the question becomes `invalid` with this message."""
 

@@ -18,6 +18,7 @@ import signal
 import stat
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from grader.batch.overrides import Overrides, StaleNote, apply_decisions
 from grader.batch.records import Graded, Problem, compact_row, pack_texts
 from grader.batch.result_cache import ResultCache, line_digest, submission_key
 from grader.batch.review import review_entries
-from grader.errors import GraderError, SubmissionError
+from grader.errors import GraderError, RunStopped, SubmissionError
 from grader.files.safe_files import Found, find_yaml_files, read_open_file, shown
 from grader.grading import check_assignment, grade_submission
 from grader.reports import render_result
@@ -266,5 +267,9 @@ def grade_files(files: list[tuple[Path, str]], setup: WorkerSetup, jobs: int) ->
     try:
         for done in as_completed([pool.submit(grade_chunk, chunk) for chunk in chunks]):
             yield done.result()
+    except BrokenProcessPool:
+        raise RunStopped("a process grading the class ended before it finished (killed from outside, or out of "
+                         "memory); nothing was written, the output folder is as it was",
+                         hint="run the same command again") from None
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

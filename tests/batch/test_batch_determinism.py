@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
+import signal
 from pathlib import Path
 
 import pytest
@@ -77,6 +79,31 @@ def test_a_crash_mid_run_leaves_the_old_output_untouched(class_folder, tmp_path,
     monkeypatch.setattr(runner, "write_report", crash_after(10, Crash("disk full")))
     with pytest.raises(Crash):
         grade_batch(class_folder, out, "--jobs", jobs)
+    assert read_tree(out) == before
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["class", "out"]
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="kill -9 is POSIX")
+def test_a_worker_killed_mid_run_is_a_message_and_leaves_the_old_output_untouched(class_folder, tmp_path, grade_batch,
+                                                                                monkeypatch):
+    out = tmp_path / "out"
+    assert grade_batch(class_folder, out)[0] == 0
+    before = read_tree(out)
+    (class_folder / "correct.yaml").unlink()  # the new run would differ
+    parent = os.getpid()
+    original = runner.write_report
+
+    def killed_in_a_worker(path: Path, text: str):
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)  # as the OOM killer or a `kill -9` would
+        return original(path, text)
+
+    monkeypatch.setattr(runner, "CHUNK_FILES", 4)  # several chunks, so the pool runs
+    monkeypatch.setattr(runner, "_link_previous", lambda *args: False)  # every report written again
+    monkeypatch.setattr(runner, "write_report", killed_in_a_worker)
+    status, _, stderr = grade_batch(class_folder, out, "--jobs", "2")
+    assert status == 1
+    assert "a process grading the class ended before it finished" in stderr and "Traceback" not in stderr
     assert read_tree(out) == before
     assert sorted(path.name for path in tmp_path.iterdir()) == ["class", "out"]
 
