@@ -20,16 +20,12 @@ from starlette.formparsers import MultiPartException
 from grader.serve.client_wheel import WHEEL_NAME
 from grader.serve.errors import ServiceError
 from grader.serve.page_render import render_page, security_headers, sheet_body
-from grader.serve.service import FILE_NAME, Service
+from grader.serve.service import FILE_NAME, service_of
 from grader.serve.storage import StudentRecord
 
 router = APIRouter()
 FORM_OVERHEAD = 64 * 1024  # bytes a multipart form adds around the file (boundaries, headers, the CSRF field)
 SHEET_TYPES = {"html": "text/html; charset=utf-8", "markdown": "text/markdown; charset=utf-8"}
-
-
-def service_of(request: Request) -> Service:
-    return request.app.state.service
 
 
 def client_address(request: Request) -> str:

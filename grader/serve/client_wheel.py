@@ -15,6 +15,8 @@ import base64
 import hashlib
 import importlib.metadata
 import logging
+import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -62,16 +64,22 @@ def build_client_wheel(folder: Path, started: Callable[[subprocess.Popen[str]], 
     handed the build's process (so a server that stops can stop it)."""
     root = source_checkout()
     if root is not None:
-        with subprocess.Popen([sys.executable, "-m", "pip", "wheel", str(root), "--no-deps", "--no-index",
-                               "--no-build-isolation", "--quiet", "-w", str(folder)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as build:
-            if started is not None:
-                started(build)
-            try:
-                _, errors = build.communicate(timeout=BUILD_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                build.kill()
-                raise
+        scratch = folder / "pip-temporary"  # pip's own temporary folders, inside ours: none outlives a stopped build
+        scratch.mkdir()
+        environment = {**os.environ, "TMPDIR": str(scratch), "TEMP": str(scratch), "TMP": str(scratch)}
+        try:
+            with subprocess.Popen([sys.executable, "-m", "pip", "wheel", str(root), "--no-deps", "--no-index",
+                                   "--no-build-isolation", "--quiet", "-w", str(folder)], env=environment,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as build:
+                if started is not None:
+                    started(build)
+                try:
+                    _, errors = build.communicate(timeout=BUILD_TIMEOUT)
+                except subprocess.TimeoutExpired:
+                    build.kill()
+                    raise
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
         if build.returncode != 0:
             raise UsageError(f"building the client wheel failed: {errors.strip()[-400:]}", path=str(root),
                              hint="install the build backend (pip install hatchling), or pass --client-wheel FILE")

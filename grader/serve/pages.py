@@ -24,7 +24,7 @@ from grader.serve.client_wheel import WHEEL_NAME
 from grader.serve.errors import ServiceError
 from grader.serve.page_render import render_page, security_headers, sheet_body
 from grader.serve.policy import HIDDEN_FEEDBACK
-from grader.serve.service import Service
+from grader.serve.service import Service, service_of
 from grader.serve.people import Person, StaffRecord
 from grader.serve.storage import StudentRecord
 
@@ -41,10 +41,6 @@ def form_expired() -> ServiceError:
 
 
 # --- who is signed in ----------------------------------------------------------------------------
-def service_of(request: Request) -> Service:
-    return request.app.state.service
-
-
 def signed_in(request: Request) -> StudentRecord | None:
     """The student of an open session on the server, or None."""
     service = service_of(request)

@@ -17,7 +17,7 @@ from fastapi import Depends, Request
 from grader.serve import web_session
 from grader.serve.errors import ServiceError
 from grader.serve.people import Person, StaffRecord
-from grader.serve.service import Service
+from grader.serve.service import Service, service_of
 from grader.serve.storage_desk import AuditEntry
 
 STAFF_ONLY = ServiceError(403, "this is for the course's staff (TAs and instructors)",
@@ -26,13 +26,9 @@ INSTRUCTOR_ONLY = ServiceError(403, "only an instructor may do this (it changes 
                                "ask an instructor of the course")
 
 
-def _service(request: Request) -> Service:
-    return request.app.state.service
-
-
 def session_person(request: Request) -> Person | None:
     """Whoever the browser's session cookie belongs to (None without an open session)."""
-    service = _service(request)
+    service = service_of(request)
     return web_session.session_person(service.storage, request.cookies.get(web_session.SESSION_COOKIE),
                                       service.clock())
 
@@ -45,7 +41,7 @@ def _token_person(request: Request) -> Person:
     """The person of `Authorization: Bearer TOKEN` (401 without one or for an unknown one, 429 after failures)."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     client = request.client.host if request.client else "unknown"
-    return _service(request).identify(token.strip() if scheme.lower() == "bearer" else None, client)
+    return service_of(request).identify(token.strip() if scheme.lower() == "bearer" else None, client)
 
 
 def require_staff(request: Request) -> StaffRecord:

@@ -349,3 +349,7 @@ def describe_bytes(count: int) -> str:
             return f"{count / size:g} {unit}" if count % size else f"{count // size} {unit}"
     return f"{count} bytes"
 
+
+def service_of(request: Any) -> Service:
+    """The course's Service that answers a request (create_app keeps it in app.state)."""
+    return request.app.state.service

@@ -22,15 +22,11 @@ from grader.serve.errors import ServiceError
 from grader.serve.grouping import DEFAULT_THRESHOLD
 from grader.serve.policy import iso
 from grader.serve.roles import Instructor, Staff
-from grader.serve.service import Service
+from grader.serve.service import service_of
 
 router = APIRouter(prefix="/api/v1/staff")
 MAX_JSON = 1024 * 1024  # bytes of a decisions or extension request
 MAX_IMPORT = 16 * 1024 * 1024  # bytes of an uploaded review.yaml (300 students' is ~150 KiB)
-
-
-def _service(request: Request) -> Service:
-    return request.app.state.service
 
 
 async def _json(request: Request) -> dict[str, Any]:
@@ -54,7 +50,7 @@ def standing_json(standing: StudentStanding) -> dict[str, Any]:
 
 @router.get("/course")
 def course(request: Request, member: Staff) -> dict[str, Any]:
-    service = _service(request)
+    service = service_of(request)
     return {"staff": {"id": member.id, "name": member.name, "role": member.role},
             "assignments": [item.__dict__ for item in desk.overview(service.course, service.storage)]}
 
@@ -62,7 +58,7 @@ def course(request: Request, member: Staff) -> dict[str, Any]:
 @router.get("/assignments/{assignment_id}")
 def assignment(request: Request, assignment_id: str, member: Staff, q: str = "", sort: str = "id",
                desc: bool = False) -> dict[str, Any]:
-    service = _service(request)
+    service = service_of(request)
     view = class_view(service.course, service.storage, desk.require_assignment(service.course, assignment_id))
     summary = desk.summary(view)
     return {"assignment": assignment_id, "graded": summary.graded, "mean": summary.mean, "median": summary.median,
@@ -76,7 +72,7 @@ def assignment(request: Request, assignment_id: str, member: Staff, q: str = "",
 
 @router.get("/assignments/{assignment_id}/students/{student_id}")
 def student(request: Request, assignment_id: str, student_id: str, member: Staff) -> dict[str, Any]:
-    service = _service(request)
+    service = service_of(request)
     standing = desk.student_standing(service.course, service.storage,
                                      desk.require_assignment(service.course, assignment_id), student_id)
     return {"student": standing_json(standing),
@@ -92,7 +88,7 @@ def student(request: Request, assignment_id: str, student_id: str, member: Staff
 
 @router.get("/assignments/{assignment_id}/students/{student_id}/attempts/{number}")
 def attempt(request: Request, assignment_id: str, student_id: str, number: str, member: Staff) -> dict[str, Any]:
-    service = _service(request)
+    service = service_of(request)
     standing = desk.student_standing(service.course, service.storage,
                                      desk.require_assignment(service.course, assignment_id), student_id)
     result = desk.attempt_report(service.course, standing, assignment_id, number)
@@ -102,7 +98,7 @@ def attempt(request: Request, assignment_id: str, student_id: str, number: str, 
 @router.get("/assignments/{assignment_id}/students/{student_id}/attempts/{number}/file")
 def stored_file(request: Request, assignment_id: str, student_id: str, number: str, member: Staff) -> Response:
     """The file as the student sent it, byte for byte (as an attachment: never rendered)."""
-    service = _service(request)
+    service = service_of(request)
     stored = (service.storage.stored_file(student_id, desk.require_assignment(service.course, assignment_id),
                                           int(number)) if number.isdigit() and len(number) < 10 else None)
     if stored is None:
@@ -115,7 +111,7 @@ def stored_file(request: Request, assignment_id: str, student_id: str, number: s
 @router.post("/assignments/{assignment_id}/students/{student_id}/extension")
 async def extension(request: Request, assignment_id: str, student_id: str, member: Staff) -> dict[str, Any]:
     data = await _json(request)
-    service = _service(request)
+    service = service_of(request)
     terms = desk.grant_extension(service.course, service.storage, desk.require_assignment(service.course, assignment_id),
                                  student_id, str(data.get("due") or ""), str(data.get("attempts") or ""),
                                  str(data.get("reason") or ""), member, service.clock())
@@ -124,7 +120,7 @@ async def extension(request: Request, assignment_id: str, student_id: str, membe
 
 @router.get("/assignments/{assignment_id}/review")
 def review(request: Request, assignment_id: str, member: Staff) -> dict[str, Any]:
-    service = _service(request)
+    service = service_of(request)
     view = class_view(service.course, service.storage, desk.require_assignment(service.course, assignment_id))
     return {"questions": [item.__dict__ for item in review_queue.progress(view)]}
 
@@ -132,7 +128,7 @@ def review(request: Request, assignment_id: str, member: Staff) -> dict[str, Any
 @router.get("/assignments/{assignment_id}/review/{question_id}")
 def review_question(request: Request, assignment_id: str, question_id: str, member: Staff,
                     threshold: int = DEFAULT_THRESHOLD) -> dict[str, Any]:
-    service = _service(request)
+    service = service_of(request)
     view = class_view(service.course, service.storage, desk.require_assignment(service.course, assignment_id))
     queue = review_queue.question_queue(view, question_id, max(0, min(100, threshold)))
     return {"progress": queue.progress.__dict__, "threshold": queue.threshold, "groups": [
@@ -149,7 +145,7 @@ def review_question(request: Request, assignment_id: str, question_id: str, memb
 async def decide(request: Request, assignment_id: str, question_id: str, member: Staff) -> dict[str, Any]:
     """`{"answers": [{"student", "answer_sha256"}], "score": N or null (withdraw), "comment": "..."}`."""
     data = await _json(request)
-    service = _service(request)
+    service = service_of(request)
     view = class_view(service.course, service.storage, desk.require_assignment(service.course, assignment_id))
     answers = data.get("answers")
     if not isinstance(answers, list) or not all(isinstance(item, dict) for item in answers):
@@ -171,7 +167,7 @@ async def decide(request: Request, assignment_id: str, question_id: str, member:
 async def import_decisions(request: Request, assignment_id: str, member: Staff, apply: bool = False) -> dict[str, Any]:
     """Body: a review.yaml. A dry run (`plan`) unless `?apply=true`."""
     body = await bounded_body(request, MAX_IMPORT, ServiceError(413, "the file is too large", "a review.yaml is text"))
-    service = _service(request)
+    service = service_of(request)
     view = class_view(service.course, service.storage, desk.require_assignment(service.course, assignment_id))
     plan = plan_import(view, body, "review.yaml")
     recorded = apply_import(service.storage, view, plan, member.id, service.clock()) if apply else 0
@@ -182,7 +178,7 @@ async def import_decisions(request: Request, assignment_id: str, member: Staff, 
 
 @router.get("/assignments/{assignment_id}/downloads/{name}")
 def download(request: Request, assignment_id: str, name: str, member: Staff) -> Response:
-    service = _service(request)
+    service = service_of(request)
     data, media = desk.download(service.course, service.storage, desk.require_assignment(service.course, assignment_id),
                                 name, member, service.clock())
     return Response(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -196,14 +192,14 @@ def plan_json(plan: regrade.RegradePlan) -> dict[str, Any]:
 
 @router.get("/assignments/{assignment_id}/regrade")
 def regrade_preview(request: Request, assignment_id: str, member: Staff) -> dict[str, Any]:
-    service = _service(request)
+    service = service_of(request)
     return plan_json(regrade.plan_regrade(service.course, service.storage,
                                           desk.require_assignment(service.course, assignment_id)))
 
 
 @router.post("/assignments/{assignment_id}/regrade")
 def regrade_apply(request: Request, assignment_id: str, member: Instructor) -> dict[str, Any]:
-    service = _service(request)
+    service = service_of(request)
     plan = regrade.apply_regrade(service.course, service.storage,
                                  desk.require_assignment(service.course, assignment_id), member.id, service.clock())
     return {"applied": True, **plan_json(plan)}
@@ -211,4 +207,4 @@ def regrade_apply(request: Request, assignment_id: str, member: Instructor) -> d
 
 @router.get("/audit")
 def audit(request: Request, member: Staff, student: str | None = None) -> dict[str, Any]:
-    return {"audit": desk.audit_rows(_service(request).storage, student)}
+    return {"audit": desk.audit_rows(service_of(request).storage, student)}

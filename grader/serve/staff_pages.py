@@ -19,7 +19,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
-from grader.serve import desk, regrade, review_queue, web_session
+from grader.serve import desk, regrade, review_queue, staff_api, web_session
 from grader.serve.class_view import class_view
 from grader.serve.decisions_io import apply_import, plan_import
 from grader.serve.errors import ServiceError
@@ -28,7 +28,7 @@ from grader.serve.api import bounded_form
 from grader.serve.pages import form_expired, page, redirect, signed_in
 from grader.serve.people import StaffRecord
 from grader.serve.roles import Instructor, Staff, session_person
-from grader.serve.service import Service
+from grader.serve.service import service_of
 from grader.serve.staff_api import MAX_IMPORT, stored_file
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
@@ -36,10 +36,6 @@ SMALL_FORM = 64 * 1024  # bytes: an extension, a regrade
 DECISION_FORM = 2 * 1024 * 1024  # bytes: a group's decision names each answer (student and sha256)
 MAX_DECISION_FIELDS = 20_000  # answers one decision may name (a class), plus the score, comment, action
 SHORTCUTS = {"full": "f", "zero": "z", "provisional": "a", "score": "s", "next": "n", "questions": "q"}
-
-
-def _service(request: Request) -> Service:
-    return request.app.state.service
 
 
 def staff_page(request: Request, template: str, member: StaffRecord, status: int = 200, **context: Any) -> Response:
@@ -65,7 +61,7 @@ async def _form(request: Request, limit: int = SMALL_FORM, max_fields: int = 8, 
     """The POSTed form, bounded, after its CSRF token is checked against the session cookie."""
     form = await bounded_form(request, limit, ServiceError(413, "the form is too large", "send less at once"),
                                max_files=max_files, max_fields=max_fields)
-    if not web_session.csrf_matches(_service(request).secret, request.cookies.get(web_session.SESSION_COOKIE),
+    if not web_session.csrf_matches(service_of(request).secret, request.cookies.get(web_session.SESSION_COOKIE),
                                     form.get("csrf")):
         raise form_expired()
     return form
@@ -79,14 +75,14 @@ def _text(form: FormData, name: str) -> str:
 # --- the course, an assignment, a student -------------------------------------------------------------
 @router.get("/")
 def course(request: Request, member: Staff) -> Response:
-    service = _service(request)
+    service = service_of(request)
     return staff_page(request, "course.html.j2", member, assignments=desk.overview(service.course, service.storage))
 
 
 @router.get("/assignments/{assignment_id}")
 def assignment(request: Request, assignment_id: str, member: Staff, q: str = "", sort: str = "id",
                order: str = "asc") -> Response:
-    service = _service(request)
+    service = service_of(request)
     view = class_view(service.course, service.storage, desk.require_assignment(service.course, assignment_id))
     config = service.course.assignments[assignment_id]
     return staff_page(request, "assignment.html.j2", member, view=view, config=config, summary=desk.summary(view),
@@ -96,7 +92,7 @@ def assignment(request: Request, assignment_id: str, member: Staff, q: str = "",
 
 @router.get("/assignments/{assignment_id}/students/{student_id}")
 def student(request: Request, assignment_id: str, student_id: str, member: Staff) -> Response:
-    service = _service(request)
+    service = service_of(request)
     standing = desk.student_standing(service.course, service.storage,
                                      desk.require_assignment(service.course, assignment_id), student_id)
     return staff_page(request, "student.html.j2", member, standing=standing, assignment_id=assignment_id,
@@ -108,7 +104,7 @@ def student(request: Request, assignment_id: str, student_id: str, member: Staff
 @router.get("/assignments/{assignment_id}/students/{student_id}/attempts/{number}")
 def attempt(request: Request, assignment_id: str, student_id: str, number: str, member: Staff) -> Response:
     """One attempt's full report as it stands (TA decisions, regrade), with the key and the stored file."""
-    service = _service(request)
+    service = service_of(request)
     standing = desk.student_standing(service.course, service.storage,
                                      desk.require_assignment(service.course, assignment_id), student_id)
     result = desk.attempt_report(service.course, standing, assignment_id, number)
@@ -127,7 +123,7 @@ router.add_api_route("/assignments/{assignment_id}/students/{student_id}/attempt
 @router.post("/assignments/{assignment_id}/students/{student_id}/extension")
 async def extension(request: Request, assignment_id: str, student_id: str, member: Staff) -> Response:
     form = await _form(request)
-    service = _service(request)
+    service = service_of(request)
     await run_in_threadpool(desk.grant_extension, service.course, service.storage,
                             desk.require_assignment(service.course, assignment_id), student_id, _text(form, "due"),
                             _text(form, "attempts"), _text(form, "reason"), member, service.clock())
@@ -136,16 +132,13 @@ async def extension(request: Request, assignment_id: str, student_id: str, membe
 
 @router.get("/assignments/{assignment_id}/downloads/{name}")
 def download(request: Request, assignment_id: str, name: str, member: Staff) -> Response:
-    service = _service(request)
-    data, media = desk.download(service.course, service.storage, desk.require_assignment(service.course, assignment_id),
-                                name, member, service.clock())
-    return Response(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return staff_api.download(request, assignment_id, name, member)  # the same file as the API's
 
 
 # --- the review queue ------------------------------------------------------------------------------------
 @router.get("/assignments/{assignment_id}/review")
 def review(request: Request, assignment_id: str, member: Staff) -> Response:
-    service = _service(request)
+    service = service_of(request)
     view = class_view(service.course, service.storage, desk.require_assignment(service.course, assignment_id))
     return staff_page(request, "review.html.j2", member, view=view, questions=review_queue.progress(view))
 
@@ -153,7 +146,7 @@ def review(request: Request, assignment_id: str, member: Staff) -> Response:
 @router.get("/assignments/{assignment_id}/review/{question_id}")
 def review_question(request: Request, assignment_id: str, question_id: str, member: Staff,
                     threshold: int = DEFAULT_THRESHOLD, group: str | None = None) -> Response:
-    service = _service(request)
+    service = service_of(request)
     view = class_view(service.course, service.storage, desk.require_assignment(service.course, assignment_id))
     queue = review_queue.question_queue(view, question_id, max(0, min(EXACT_ONLY, threshold)))
     shown = queue.group(group) or queue.next_open() or (queue.groups[0] if queue.groups else None)
@@ -168,7 +161,7 @@ async def decide(request: Request, assignment_id: str, question_id: str, member:
     """A group's (or a part's, or one answer's) decision: one `answer` field per answer (STUDENT:SHA256), and an
     `action`: full, zero, provisional (each member's own provisional score), score (the typed one) or withdraw."""
     form = await _form(request, DECISION_FORM, MAX_DECISION_FIELDS)
-    service = _service(request)
+    service = service_of(request)
     view = await run_in_threadpool(class_view, service.course, service.storage,
                                    desk.require_assignment(service.course, assignment_id))
     question = view.rubric.questions.get(question_id)
@@ -204,7 +197,7 @@ async def decide(request: Request, assignment_id: str, question_id: str, member:
 async def import_decisions(request: Request, assignment_id: str, member: Staff) -> Response:
     """An uploaded review.yaml: the dry run first (nothing recorded); its page posts the same file back to apply."""
     form = await _form(request, MAX_IMPORT + SMALL_FORM, max_files=1)
-    service = _service(request)
+    service = service_of(request)
     view = await run_in_threadpool(class_view, service.course, service.storage,
                                    desk.require_assignment(service.course, assignment_id))
     upload = form.get("file")
@@ -228,7 +221,7 @@ async def import_decisions(request: Request, assignment_id: str, member: Staff) 
 # --- regrade, audit --------------------------------------------------------------------------------------
 @router.get("/assignments/{assignment_id}/regrade")
 def regrade_preview(request: Request, assignment_id: str, member: Staff) -> Response:
-    service = _service(request)
+    service = service_of(request)
     plan = regrade.plan_regrade(service.course, service.storage, desk.require_assignment(service.course, assignment_id))
     return staff_page(request, "regrade.html.j2", member, assignment_id=assignment_id, plan=plan, applied=False,
                       title=service.course.rubrics[assignment_id].rubric.title)
@@ -237,7 +230,7 @@ def regrade_preview(request: Request, assignment_id: str, member: Staff) -> Resp
 @router.post("/assignments/{assignment_id}/regrade")
 async def regrade_apply(request: Request, assignment_id: str, member: Instructor) -> Response:
     await _form(request)
-    service = _service(request)
+    service = service_of(request)
     plan = await run_in_threadpool(regrade.apply_regrade, service.course, service.storage,
                                    desk.require_assignment(service.course, assignment_id), member.id, service.clock())
     return staff_page(request, "regrade.html.j2", member, assignment_id=assignment_id, plan=plan, applied=True,
@@ -246,4 +239,4 @@ async def regrade_apply(request: Request, assignment_id: str, member: Instructor
 
 @router.get("/audit")
 def audit(request: Request, member: Staff) -> Response:
-    return staff_page(request, "audit.html.j2", member, audit=desk.audit_rows(_service(request).storage))
+    return staff_page(request, "audit.html.j2", member, audit=desk.audit_rows(service_of(request).storage))

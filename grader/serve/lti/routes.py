@@ -28,7 +28,7 @@ from grader.serve.lti.registration import canvas_config
 from grader.serve.lti.runtime import LtiRuntime
 from grader.serve.page_render import render_page, security_headers
 from grader.serve.people import StaffRecord
-from grader.serve.service import Service
+from grader.serve.service import service_of
 
 router = APIRouter(prefix="/lti", include_in_schema=False)
 LAUNCH_FORM = 256 * 1024  # bytes: an id_token with its claims, and the state
@@ -40,17 +40,13 @@ def _runtime(request: Request) -> LtiRuntime:
     return request.app.state.lti
 
 
-def _service(request: Request) -> Service:
-    return request.app.state.service
-
-
 def lti_page(request: Request, template: str, status: int = 200, *, form_origin: str | None = None,
              **context: Any) -> HTMLResponse:
     """An LTI page: the site's layout, its CSP with a style nonce (a form posting to the platform adds that
     origin to form-action), no session needed."""
     nonce = secrets.token_urlsafe(16)
-    html = render_page(template, csp_nonce=nonce, course_title=_service(request).course.title, student=None,
-                       zone=_service(request).course.zone, csrf="", **context)
+    html = render_page(template, csp_nonce=nonce, course_title=service_of(request).course.title, student=None,
+                       zone=service_of(request).course.zone, csrf="", **context)
     headers = security_headers(nonce)
     if form_origin is not None:
         headers["Content-Security-Policy"] = headers["Content-Security-Policy"].replace(
@@ -90,7 +86,7 @@ def key_set(request: Request) -> Response:
 @router.get("/config.json")
 def config_json(request: Request) -> Response:
     """Canvas's developer-key JSON for this tool."""
-    return JSONResponse(canvas_config(_runtime(request).config, _service(request).course.title))
+    return JSONResponse(canvas_config(_runtime(request).config, service_of(request).course.title))
 
 
 # --- OIDC login -----------------------------------------------------------------------------------
@@ -130,7 +126,7 @@ def _signing_in(request: Request, launch: Launch) -> Response:
     runtime.storage.lti_add_handoff(signin.ticket_hash(ticket), "sign-in", person, signin.destination(person, link),
                                     None, now)
     response = _redirect(f"/lti/check?ticket={ticket}")
-    pages.set_cookie(request, response, signin.PROBE_COOKIE, signin.probe_value(_service(request).secret, ticket),
+    pages.set_cookie(request, response, signin.PROBE_COOKIE, signin.probe_value(service_of(request).secret, ticket),
                      int(signin.HANDOFF_LIFETIME.total_seconds()), cross_site=True)
     return response
 
@@ -139,7 +135,7 @@ def _signing_in(request: Request, launch: Launch) -> Response:
 def check(request: Request, ticket: str = "") -> Response:
     """Back from the launch: sign in here when the probe cookie came back, else offer a new window."""
     runtime = _runtime(request)
-    service = _service(request)
+    service = service_of(request)
     handoff = runtime.storage.lti_handoff(signin.ticket_hash(ticket), "sign-in", runtime.clock(),
                                           signin.HANDOFF_LIFETIME, use=False)
     if handoff is None:
@@ -186,7 +182,7 @@ def _picker(request: Request, launch: Launch) -> Response:
     person = signin.person_for(runtime.storage, launch, now)
     ticket = random_ticket()
     runtime.storage.lti_add_handoff(signin.ticket_hash(ticket), "deep-link", person, "", dl_request.to_json(), now)
-    course = _service(request).course
+    course = service_of(request).course
     choices = [{"id": assignment_id, "title": rubric.rubric.title or assignment_id,
                 "points": rubric.rubric.max_score, "due": course.assignments[assignment_id].due}
                for assignment_id, rubric in course.rubrics.items()]
@@ -204,7 +200,7 @@ async def deep_link(request: Request) -> Response:
     if handoff is None or not handoff.payload:
         raise LtiError(410, "this choice was sent already or has expired",
                        "add the tool again from the LMS (its assignment picker works once, for 10 minutes)")
-    course = _service(request).course
+    course = service_of(request).course
     if not isinstance(assignment_id, str) or assignment_id not in course.assignments:
         raise LtiError(422, "no assignment was chosen", "add the tool again from the LMS and choose an assignment")
     dl_request = DeepLinkRequest.from_json(handoff.payload)
